@@ -1,0 +1,53 @@
+# tern: the top-level wrapper around CMake.
+#   make          build build/libtern.a, build/libtern.so, build/tern
+#   make run      the simulator demo (no root needed)
+#   make test     build, then run every test, plainly and under ASan+UBSan
+#   make bench    benchmarks
+#   make install  install library, headers, tern.pc and the tern command
+#   make clean
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps run test test-plain test-asan bench install clean
+
+all: build
+
+deps:
+	@bash scripts/deps.sh
+
+build/CMakeCache.txt:
+	@cmake -S . -B build -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+
+build: build/CMakeCache.txt
+	@cmake --build build -j $(JOBS)
+
+run: deps build
+	@./build/tern demo --pcap build/demo.pcap
+
+build-asan/CMakeCache.txt:
+	@cmake -S . -B build-asan -DTERN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+
+test-plain: build
+	@echo "== tests (plain build) =="
+	@cd build && ctest --output-on-failure -j $(JOBS)
+
+test-asan: build-asan/CMakeCache.txt
+	@cmake --build build-asan -j $(JOBS)
+	@echo "== tests (AddressSanitizer + UBSan build) =="
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+test: deps
+	@$(MAKE) --no-print-directory test-plain
+	@$(MAKE) --no-print-directory test-asan
+
+bench: build
+	@./build/tern bench
+
+install: build
+	@cmake --install build
+
+clean:
+	@rm -rf build build-asan

@@ -1,0 +1,298 @@
+/*
+ * tern.h - the public face of tern, a sans-I/O TCP/IP stack.
+ *
+ * The core never reads a clock, never sleeps and never performs I/O. Time comes
+ * in as an argument (tern_time, microseconds on any monotonic scale the caller
+ * chooses), packets leave through the interface's device (tern_dev), and
+ * entropy and memory come from the configuration.
+ *
+ * Conventions: functions returning int give 0 (or a byte count) on success
+ * and a negative TERN_E* code on failure. Every TERN_E* value is the negated
+ * Linux errno of the same name, so tern_strerror() and strerror(-rc) agree.
+ */
+#ifndef TERN_TERN_H
+#define TERN_TERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Microseconds on the caller's monotonic clock. */
+typedef uint64_t tern_time;
+#define TERN_TIME_NEVER UINT64_MAX
+#define TERN_MS(x) ((tern_time)(x) * 1000u)
+#define TERN_SEC(x) ((tern_time)(x) * 1000000u)
+
+/* ---- errors -------------------------------------------------------------- */
+
+enum {
+	TERN_OK = 0,
+	TERN_EPERM = -1,
+	TERN_ENOENT = -2,
+	TERN_EBADF = -9,
+	TERN_EAGAIN = -11,
+	TERN_ENOMEM = -12,
+	TERN_EFAULT = -14,
+	TERN_EEXIST = -17,
+	TERN_EINVAL = -22,
+	TERN_ENOSPC = -28,
+	TERN_EPIPE = -32,
+	TERN_ENOSYS = -38,
+	TERN_EPROTO = -71,
+	TERN_EDESTADDRREQ = -89,
+	TERN_EMSGSIZE = -90,
+	TERN_EPROTONOSUPPORT = -93,
+	TERN_EOPNOTSUPP = -95,
+	TERN_EADDRINUSE = -98,
+	TERN_EADDRNOTAVAIL = -99,
+	TERN_ENETUNREACH = -101,
+	TERN_ECONNABORTED = -103,
+	TERN_ECONNRESET = -104,
+	TERN_ENOBUFS = -105,
+	TERN_EISCONN = -106,
+	TERN_ENOTCONN = -107,
+	TERN_ETIMEDOUT = -110,
+	TERN_ECONNREFUSED = -111,
+	TERN_EHOSTUNREACH = -113,
+	TERN_EALREADY = -114,
+	TERN_EINPROGRESS = -115,
+};
+
+/* The errno name and a short description of a TERN_E* code, e.g.
+ * "ECONNREFUSED: connection refused". Never NULL; unknown codes give
+ * "unknown error". The string is static. */
+const char *tern_strerror(int err);
+
+/* ---- addresses ------------------------------------------------------------ */
+
+/* IPv4 addresses and ports are kept in host byte order in the API. */
+typedef struct tern_endpoint {
+	uint32_t addr;
+	uint16_t port;
+} tern_endpoint;
+
+#define TERN_IP4(a, b, c, d) \
+	(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+/* Parse dotted-quad "a.b.c.d" (optionally "/prefix" when prefix != NULL;
+ * without a suffix *prefix is set to 32). Returns 0 or TERN_EINVAL. */
+int tern_ip4_from_str(const char *s, uint32_t *addr, uint8_t *prefix);
+/* Format an address into buf (at least 16 bytes). Returns buf. */
+char *tern_ip4_to_str(uint32_t addr, char *buf);
+
+/* ---- configuration -------------------------------------------------------- */
+
+typedef struct tern_allocator {
+	/* Returns NULL when out of memory. */
+	void *(*alloc)(void *ctx, size_t size);
+	/* size is the size passed to alloc. p may be NULL. */
+	void (*free)(void *ctx, void *p, size_t size);
+	void *ctx;
+} tern_allocator;
+
+/* Returns 64 uniformly random bits. Used for identification fields, port
+ * choice and jitter; never for secrets (those derive from cfg.secret). */
+typedef uint64_t (*tern_random_fn)(void *ctx);
+
+typedef struct tern_config {
+	tern_allocator allocator;   /* required */
+	tern_random_fn random;      /* required */
+	void *random_ctx;
+	uint8_t secret[16];         /* key for SipHash-derived values (RFC 6528) */
+
+	/* Limits. Zero means "use the default" given in brackets. */
+	uint32_t pkt_pool_count;     /* [256] pooled packet buffers */
+	uint32_t pkt_buf_size;       /* [2048] bytes per pooled buffer */
+	uint32_t max_sockets;        /* [1024] */
+	uint32_t reasm_max_bytes;    /* [262144] bytes held in IPv4 reassembly */
+	uint32_t reasm_max_datagrams;/* [64] datagrams being reassembled */
+	tern_time reasm_timeout;     /* [30 s] RFC 1122 3.3.2 suggests 60..120 s */
+	uint32_t udp_rcvq_max;       /* [65536] default per-socket receive queue bytes */
+	uint32_t icmp_err_rate;      /* [100] ICMP errors per second (token rate) */
+	uint32_t icmp_err_burst;     /* [20] token bucket depth */
+	uint8_t ip_ttl;              /* [64] */
+} tern_config;
+
+/* Fill cfg with defaults; allocator and random stay unset (the core cannot
+ * choose them). src/host's tern_host_config_init() fills all of it. */
+void tern_config_init(tern_config *cfg);
+
+/* ---- the stack ------------------------------------------------------------ */
+
+typedef struct tern_stack tern_stack;
+typedef struct tern_iface tern_iface;
+typedef struct tern_dev tern_dev;
+
+/* Create a stack. Errors: TERN_EINVAL (no allocator or random source,
+ * nonsensical limit), TERN_ENOMEM. The stack copies cfg. */
+int tern_stack_new(const tern_config *cfg, tern_stack **out);
+/* Destroy a stack, its sockets and interfaces. Devices stay the caller's. */
+void tern_stack_del(tern_stack *st);
+
+/* Hand one received IP packet to the stack. The stack does not keep pkt.
+ * Malformed packets are dropped and counted, never fatal. */
+void tern_stack_input(tern_stack *st, tern_iface *ifc, const uint8_t *pkt,
+		      size_t len, tern_time now);
+
+/* Run timers due at `now`. Returns the next time the stack wants to be
+ * polled (TERN_TIME_NEVER when idle). Calling it earlier is harmless. */
+tern_time tern_stack_poll(tern_stack *st, tern_time now);
+
+/* The time the stack last saw (from input or poll). */
+tern_time tern_stack_now(const tern_stack *st);
+
+/* ---- counters ------------------------------------------------------------- */
+
+/* Every drop or refusal has a counter. X(name, description). */
+#define TERN_COUNTERS(X)                                                        \
+	X(ip_in_receives, "IPv4 packets received")                               \
+	X(ip_in_delivers, "IPv4 packets delivered to a protocol")                \
+	X(ip_in_truncated, "IPv4 packets shorter than their header or length")   \
+	X(ip_in_bad_version, "IPv4 packets with version != 4")                   \
+	X(ip_in_bad_ihl, "IPv4 packets with header length < 20")                 \
+	X(ip_in_bad_length, "IPv4 packets with inconsistent total length")       \
+	X(ip_in_bad_checksum, "IPv4 packets with a bad header checksum")         \
+	X(ip_in_bad_addr, "IPv4 packets with a source or destination not allowed") \
+	X(ip_in_not_for_us, "IPv4 packets addressed to another host")            \
+	X(ip_in_unknown_proto, "IPv4 packets for an unsupported protocol")       \
+	X(ip_out_requests, "IPv4 packets sent")                                  \
+	X(ip_out_no_route, "IPv4 sends with no route")                           \
+	X(ip_out_df_too_big, "IPv4 sends over the MTU with DF set")              \
+	X(ip_out_dev_errors, "IPv4 packets the device refused")                  \
+	X(ip_frag_created, "IPv4 fragments created")                             \
+	X(ip_frag_oks, "IPv4 datagrams fragmented")                              \
+	X(ip_reasm_reqds, "IPv4 fragments received")                             \
+	X(ip_reasm_oks, "IPv4 datagrams reassembled")                            \
+	X(ip_reasm_timeout, "IPv4 reassemblies abandoned on timeout")            \
+	X(ip_reasm_overlap, "IPv4 reassemblies dropped for overlapping fragments") \
+	X(ip_reasm_dup, "IPv4 fragments dropped as exact duplicates")            \
+	X(ip_reasm_over_limit, "IPv4 fragments refused by the reassembly limits") \
+	X(ip_reasm_bad, "IPv4 fragments malformed (length, offset)")              \
+	X(icmp_in_msgs, "ICMP messages received")                                \
+	X(icmp_in_errors, "ICMP messages malformed or with a bad checksum")       \
+	X(icmp_in_echos, "ICMP echo requests received")                          \
+	X(icmp_in_dest_unreachs, "ICMP destination unreachable received")         \
+	X(icmp_in_unmatched, "ICMP errors for no known endpoint")                 \
+	X(icmp_in_other, "ICMP messages of other types ignored")                  \
+	X(icmp_out_echo_reps, "ICMP echo replies sent")                          \
+	X(icmp_out_dest_unreachs, "ICMP destination unreachable sent")           \
+	X(icmp_out_rate_limited, "ICMP errors suppressed by the rate limit")     \
+	X(udp_in_datagrams, "UDP datagrams delivered to a socket")               \
+	X(udp_in_errors, "UDP datagrams malformed or with a bad checksum")       \
+	X(udp_no_ports, "UDP datagrams to a port nobody listens on")             \
+	X(udp_rcvbuf_errors, "UDP datagrams dropped: receive queue full")        \
+	X(udp_out_datagrams, "UDP datagrams sent")                               \
+	X(pkt_alloc_fail, "packet buffer allocations refused")                   \
+	X(mem_alloc_fail, "allocator refusals")
+
+typedef struct tern_counters {
+#define TERN_X_FIELD(name, desc) uint64_t name;
+	TERN_COUNTERS(TERN_X_FIELD)
+#undef TERN_X_FIELD
+} tern_counters;
+
+/* Number of counters, and the name / description of counter i, in the
+ * order of tern_counters' fields (so ((uint64_t *)&c)[i] is counter i). */
+size_t tern_counter_count(void);
+const char *tern_counter_name(size_t i);
+const char *tern_counter_desc(size_t i);
+/* Copy the stack's counters into *out. */
+void tern_stack_counters(const tern_stack *st, tern_counters *out);
+
+/* ---- interfaces and routes ------------------------------------------------ */
+
+typedef struct tern_iface_config {
+	const char *name;    /* copied; at most 15 chars */
+	uint32_t addr;       /* host order */
+	uint8_t prefix;      /* 0..32 */
+	uint32_t mtu;        /* 68..65535 */
+} tern_iface_config;
+
+/* Attach a device as an interface. The stack installs itself as the
+ * device's receive sink (dev->up) and adds the connected route. The device
+ * stays owned by the caller and must outlive the interface.
+ * Errors: TERN_EINVAL, TERN_ENOMEM, TERN_EEXIST (address already used). */
+int tern_iface_add(tern_stack *st, const tern_iface_config *ic, tern_dev *dev,
+		   tern_iface **out);
+uint32_t tern_iface_addr(const tern_iface *ifc);
+uint32_t tern_iface_mtu(const tern_iface *ifc);
+
+/* Add a route: destinations in dst/prefix go out of ifc, to gateway gw
+ * (0 for on-link). prefix 0 is the default route. Longest prefix wins.
+ * Errors: TERN_EINVAL, TERN_ENOMEM. */
+int tern_route_add(tern_stack *st, uint32_t dst, uint8_t prefix, uint32_t gw,
+		   tern_iface *ifc);
+
+/* ---- sockets (UDP now; TCP joins later) ----------------------------------- */
+
+typedef struct tern_socket tern_socket;
+
+/* Readiness bits returned by tern_socket_events and given to callbacks. */
+enum {
+	TERN_EV_READABLE = 1u << 0,
+	TERN_EV_WRITABLE = 1u << 1,
+	TERN_EV_ERROR = 1u << 2,
+};
+
+typedef void (*tern_socket_cb)(tern_socket *s, unsigned events, void *ctx);
+
+/* Open a UDP socket. Errors: TERN_ENOMEM, TERN_ENOBUFS (max_sockets). */
+int tern_udp_open(tern_stack *st, tern_socket **out);
+
+/* Bind to a local address (0 = any) and port (0 = pick an ephemeral one).
+ * Errors: TERN_EINVAL (already bound), TERN_EADDRINUSE, TERN_EADDRNOTAVAIL
+ * (address not on an interface). */
+int tern_socket_bind(tern_socket *s, const tern_endpoint *local);
+
+/* Fix the peer; binds implicitly when unbound. ICMP errors for the peer
+ * then surface as the socket's pending error (TERN_ECONNREFUSED for port
+ * unreachable). Errors: TERN_EINVAL, TERN_ENETUNREACH, TERN_EADDRINUSE. */
+int tern_socket_connect(tern_socket *s, const tern_endpoint *remote);
+
+/* Send one datagram to dst (NULL on a connected socket). Returns len.
+ * Errors: TERN_EDESTADDRREQ, TERN_EISCONN (dst given on a connected socket
+ * to another peer), TERN_EMSGSIZE (> 65507), TERN_ENETUNREACH, TERN_ENOBUFS,
+ * or a pending ICMP-reported error (returned once, then cleared). */
+int tern_socket_sendto(tern_socket *s, const void *buf, size_t len,
+		       const tern_endpoint *dst);
+
+/* Receive one datagram into buf; excess bytes are discarded (as with
+ * recvfrom). Returns the datagram's full length (may exceed cap), and the
+ * sender in *src when src != NULL. Errors: TERN_EAGAIN (nothing queued),
+ * or a pending ICMP-reported error (returned once, then cleared). */
+int tern_socket_recvfrom(tern_socket *s, void *buf, size_t cap,
+			 tern_endpoint *src);
+
+/* Close and free the socket; queued data is discarded. */
+int tern_socket_close(tern_socket *s);
+
+/* Current readiness (TERN_EV_* bits). */
+unsigned tern_socket_events(const tern_socket *s);
+
+/* Called (from inside input/poll) whenever the socket becomes readable or
+ * gets an error. ctx is passed back. NULL cb removes it. */
+void tern_socket_set_callback(tern_socket *s, tern_socket_cb cb, void *ctx);
+
+/* Socket options. */
+enum {
+	TERN_SO_RCVBUF = 1,      /* receive queue limit in bytes */
+	TERN_SO_UDP_CHECKSUM = 2,/* 1 (default): compute; 0: send 0 (RFC 768) */
+	TERN_SO_ERROR = 3,       /* get only: pending error, cleared by reading */
+};
+int tern_socket_setopt(tern_socket *s, int opt, int value);
+int tern_socket_getopt(tern_socket *s, int opt, int *value);
+
+/* Local and remote endpoint (remote is 0:0 when unconnected). */
+int tern_socket_name(const tern_socket *s, tern_endpoint *local,
+		     tern_endpoint *remote);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

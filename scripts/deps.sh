@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages tern's build and tests need, when missing.
+# Quiet when everything is present. Needs root (or sudo) only to install.
+set -euo pipefail
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+check() { # command package
+	have_cmd "$1" || have_pkg "$2" || need+=("$2")
+}
+check cmake cmake
+check gcc gcc
+check make make
+check ping iputils-ping
+check ip iproute2
+check socat socat
+check tshark tshark
+check nc netcat-openbsd
+check tcpdump tcpdump
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps.sh: installing ${need[*]}"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+if ! $SUDO apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
+	$SUDO apt-get update -qq >/dev/null
+	# tshark asks whether non-root users may capture; answer no.
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
+	$SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
