@@ -255,9 +255,11 @@ int tern_socket_bind(tern_socket *s, const tern_endpoint *local);
  * unreachable). Errors: TERN_EINVAL, TERN_ENETUNREACH, TERN_EADDRINUSE. */
 int tern_socket_connect(tern_socket *s, const tern_endpoint *remote);
 
-/* Send one datagram to dst (NULL on a connected socket). Returns len.
- * Errors: TERN_EDESTADDRREQ, TERN_EISCONN (dst given on a connected socket
- * to another peer), TERN_EMSGSIZE (> 65507), TERN_ENETUNREACH, TERN_ENOBUFS,
+/* Send one datagram to dst (NULL on a connected socket; as in Linux a dst
+ * given on a connected socket overrides the peer for this datagram).
+ * Returns len. Datagrams over the MTU are fragmented (DF clear).
+ * Errors: TERN_EDESTADDRREQ, TERN_EINVAL (address or port 0),
+ * TERN_EMSGSIZE (> 65507), TERN_ENETUNREACH, TERN_ENOBUFS,
  * or a pending ICMP-reported error (returned once, then cleared). */
 int tern_socket_sendto(tern_socket *s, const void *buf, size_t len,
 		       const tern_endpoint *dst);

@@ -1,0 +1,172 @@
+/* wheel.c - the hierarchical timing wheel (see wheel.h for the contract).
+ *
+ * Level L holds timers whose tick lies 64^L .. 64^(L+1)-1 ticks ahead of the
+ * wheel when they were placed; slot index is bits 6L..6L+5 of the tick. When
+ * the wheel reaches the start of a level-L block, that block's slot cascades
+ * into lower levels. Occupancy bitmaps make the next-deadline query and the
+ * skipping of idle stretches O(levels). */
+#include "core/wheel.h"
+
+#include <string.h>
+
+#define LEVEL_SPAN(l) (1ull << (TERN_WHEEL_BITS * ((l) + 1)))
+#define SLOT_MASK (TERN_WHEEL_SLOTS - 1)
+
+void tern_wheel_init(tern_wheel *w, tern_time now)
+{
+	memset(w, 0, sizeof *w);
+	w->tick = now / TERN_WHEEL_TICK_US;
+}
+
+void tern_timer_init(tern_timer *t, tern_timer_fn fn)
+{
+	memset(t, 0, sizeof *t);
+	t->fn = fn;
+}
+
+static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
+{
+	tern_timer **head = &w->slot[level][idx];
+	t->next = *head;
+	if (t->next)
+		t->next->pprev = &t->next;
+	*head = t;
+	t->pprev = head;
+	w->occupied[level] |= 1ull << idx;
+}
+
+/* min_tick: the earliest slot still to be processed. For a fresh arm that
+ * is the next tick; during a cascade at tick T it is T itself, whose level-0
+ * slot is processed right after the cascades. */
+static void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
+{
+	uint64_t tick = t->tick > min_tick ? t->tick : min_tick;
+	uint64_t delta = tick - w->tick;
+	for (unsigned l = 0; l < TERN_WHEEL_LEVELS; l++) {
+		if (delta < LEVEL_SPAN(l)) {
+			link_into(w, t, l, (tick >> (TERN_WHEEL_BITS * l)) & SLOT_MASK);
+			return;
+		}
+	}
+	/* Beyond the wheel's span: park in the farthest slot; the cascade
+	 * re-places it from its true tick. */
+	unsigned top = TERN_WHEEL_LEVELS - 1;
+	tick = w->tick + LEVEL_SPAN(top) - 1;
+	link_into(w, t, top, (tick >> (TERN_WHEEL_BITS * top)) & SLOT_MASK);
+}
+
+static void unlink_timer(tern_wheel *w, tern_timer *t)
+{
+	*t->pprev = t->next;
+	if (t->next)
+		t->next->pprev = t->pprev;
+	t->next = NULL;
+	t->pprev = NULL;
+	(void)w;
+}
+
+void tern_timer_cancel(tern_wheel *w, tern_timer *t)
+{
+	if (!t->pprev)
+		return;
+	unlink_timer(w, t);
+	w->armed--;
+	/* Stale occupancy bits are harmless: they only make next() early;
+	 * they are cleared when the slot is next processed. */
+}
+
+void tern_timer_arm(tern_wheel *w, tern_timer *t, tern_time deadline)
+{
+	tern_timer_cancel(w, t);
+	t->deadline = deadline;
+	t->tick = deadline / TERN_WHEEL_TICK_US +
+		  (deadline % TERN_WHEEL_TICK_US ? 1 : 0);
+	place(w, t, w->tick + 1);
+	w->armed++;
+}
+
+/* Take a slot's list out of the wheel into a local head whose address the
+ * list's pprev links can point at, so callbacks may cancel any of them. */
+static tern_timer *detach(tern_wheel *w, unsigned level, unsigned idx, tern_timer **head)
+{
+	*head = w->slot[level][idx];
+	w->slot[level][idx] = NULL;
+	w->occupied[level] &= ~(1ull << idx);
+	if (*head)
+		(*head)->pprev = head;
+	return *head;
+}
+
+static void cascade(tern_wheel *w, unsigned level, unsigned idx)
+{
+	tern_timer *head;
+	detach(w, level, idx, &head);
+	while (head) {
+		tern_timer *t = head;
+		unlink_timer(w, t);
+		place(w, t, w->tick);
+	}
+}
+
+static void process_tick(tern_wheel *w, uint64_t tick, tern_time now)
+{
+	w->tick = tick;
+	for (unsigned l = TERN_WHEEL_LEVELS - 1; l >= 1; l--) {
+		if ((tick & ((1ull << (TERN_WHEEL_BITS * l)) - 1)) == 0)
+			cascade(w, l, (tick >> (TERN_WHEEL_BITS * l)) & SLOT_MASK);
+	}
+	tern_timer *head;
+	detach(w, 0, tick & SLOT_MASK, &head);
+	while (head) {
+		tern_timer *t = head;
+		unlink_timer(w, t);
+		if (t->tick > tick) { /* defensive: not yet due */
+			place(w, t, tick + 1);
+			continue;
+		}
+		w->armed--;
+		t->fn(t, now);
+	}
+}
+
+/* The first tick at which some slot holds work, from the occupancy bitmaps. */
+static uint64_t next_tick(const tern_wheel *w)
+{
+	uint64_t best = UINT64_MAX;
+	for (unsigned l = 0; l < TERN_WHEEL_LEVELS; l++) {
+		uint64_t occ = w->occupied[l];
+		if (!occ)
+			continue;
+		unsigned shift = TERN_WHEEL_BITS * l;
+		unsigned start = (unsigned)((w->tick >> shift) + 1) & SLOT_MASK;
+		uint64_t rot = (occ >> start) | (start ? occ << (64 - start) : 0);
+		uint64_t k = (uint64_t)__builtin_ctzll(rot) + 1;
+		uint64_t t = ((w->tick >> shift) + k) << shift;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+void tern_wheel_advance(tern_wheel *w, tern_time now)
+{
+	uint64_t target = now / TERN_WHEEL_TICK_US;
+	while (w->tick < target) {
+		uint64_t next = next_tick(w);
+		if (next > target) {
+			w->tick = target;
+			break;
+		}
+		process_tick(w, next > w->tick + 1 ? next : w->tick + 1, now);
+	}
+}
+
+tern_time tern_wheel_next(const tern_wheel *w)
+{
+	if (!w->armed)
+		return TERN_TIME_NEVER;
+	uint64_t t = next_tick(w);
+	if (t == UINT64_MAX || t > UINT64_MAX / TERN_WHEEL_TICK_US)
+		return TERN_TIME_NEVER;
+	return t * TERN_WHEEL_TICK_US;
+}

@@ -1,0 +1,157 @@
+/* socket.c - the public socket API: handles, readiness, options, pending
+ * errors; the transport-specific work is in src/udp (and later src/tcp). */
+#include <string.h>
+
+#include "sock/socket.h"
+
+int tern_udp_open(tern_stack *st, tern_socket **out)
+{
+	if (!st || !out)
+		return TERN_EINVAL;
+	if (st->nsockets >= st->cfg.max_sockets)
+		return TERN_ENOBUFS;
+	tern_socket *s = tern_mem_alloc(st, sizeof *s);
+	if (!s)
+		return TERN_ENOMEM;
+	memset(s, 0, sizeof *s);
+	s->st = st;
+	s->kind = TERN_SOCK_UDP;
+	s->rcvbuf = st->cfg.udp_rcvq_max;
+	s->udp_csum = true;
+	st->nsockets++;
+	s->next = st->sockets;
+	if (s->next)
+		s->next->pprev = &s->next;
+	st->sockets = s;
+	s->pprev = &st->sockets;
+	*out = s;
+	return 0;
+}
+
+int tern_socket_bind(tern_socket *s, const tern_endpoint *local)
+{
+	if (!s || !local)
+		return TERN_EINVAL;
+	return tern_udp_bind(s, local);
+}
+
+int tern_socket_connect(tern_socket *s, const tern_endpoint *remote)
+{
+	if (!s || !remote)
+		return TERN_EINVAL;
+	return tern_udp_connect(s, remote);
+}
+
+/* A pending error is reported once, by the next call that can report it
+ * (as Linux does with sk_err). */
+static int take_error(tern_socket *s)
+{
+	int e = s->err;
+	s->err = 0;
+	return e;
+}
+
+int tern_socket_sendto(tern_socket *s, const void *buf, size_t len, const tern_endpoint *dst)
+{
+	if (!s || (!buf && len))
+		return TERN_EINVAL;
+	if (s->err)
+		return take_error(s);
+	return tern_udp_sendto(s, buf, len, dst);
+}
+
+int tern_socket_recvfrom(tern_socket *s, void *buf, size_t cap, tern_endpoint *src)
+{
+	if (!s || (!buf && cap))
+		return TERN_EINVAL;
+	if (s->err)
+		return take_error(s);
+	return tern_udp_recvfrom(s, buf, cap, src);
+}
+
+int tern_socket_close(tern_socket *s)
+{
+	if (!s)
+		return TERN_EINVAL;
+	tern_stack *st = s->st;
+	tern_udp_close(s);
+	*s->pprev = s->next;
+	if (s->next)
+		s->next->pprev = s->pprev;
+	st->nsockets--;
+	tern_mem_free(st, s, sizeof *s);
+	return 0;
+}
+
+unsigned tern_socket_events(const tern_socket *s)
+{
+	unsigned ev = TERN_EV_WRITABLE;
+	if (s->rq_head || s->err)
+		ev |= TERN_EV_READABLE;
+	if (s->err)
+		ev |= TERN_EV_ERROR;
+	return ev;
+}
+
+void tern_socket_set_callback(tern_socket *s, tern_socket_cb cb, void *ctx)
+{
+	s->cb = cb;
+	s->cb_ctx = ctx;
+}
+
+void tern_socket_notify(tern_socket *s)
+{
+	if (s->cb)
+		s->cb(s, tern_socket_events(s), s->cb_ctx);
+}
+
+int tern_socket_setopt(tern_socket *s, int opt, int value)
+{
+	if (!s)
+		return TERN_EINVAL;
+	switch (opt) {
+	case TERN_SO_RCVBUF:
+		if (value <= 0 || value > (16 << 20))
+			return TERN_EINVAL;
+		s->rcvbuf = (uint32_t)value;
+		return 0;
+	case TERN_SO_UDP_CHECKSUM:
+		if (value != 0 && value != 1)
+			return TERN_EINVAL;
+		s->udp_csum = value;
+		return 0;
+	default:
+		return TERN_EINVAL;
+	}
+}
+
+int tern_socket_getopt(tern_socket *s, int opt, int *value)
+{
+	if (!s || !value)
+		return TERN_EINVAL;
+	switch (opt) {
+	case TERN_SO_RCVBUF: *value = (int)s->rcvbuf; return 0;
+	case TERN_SO_UDP_CHECKSUM: *value = s->udp_csum; return 0;
+	case TERN_SO_ERROR: *value = take_error(s); return 0;
+	default: return TERN_EINVAL;
+	}
+}
+
+int tern_socket_name(const tern_socket *s, tern_endpoint *local, tern_endpoint *remote)
+{
+	if (!s)
+		return TERN_EINVAL;
+	if (local)
+		*local = s->local;
+	if (remote) {
+		tern_endpoint none = {0, 0};
+		*remote = s->connected ? s->remote : none;
+	}
+	return 0;
+}
+
+void tern_sockets_free_all(tern_stack *st)
+{
+	while (st->sockets)
+		tern_socket_close(st->sockets);
+}
