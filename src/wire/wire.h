@@ -18,12 +18,14 @@
 /* Parser verdicts. Each maps to a drop counter in the layer that parses. */
 enum tern_wire_verdict {
 	TERN_WIRE_OK = 0,
-	TERN_WIRE_TRUNCATED,     /* shorter than the header or declared length */
+	TERN_WIRE_TRUNCATED,     /* shorter than the header (IHL / data offset
+				    included) or the declared length */
 	TERN_WIRE_BAD_VERSION,   /* IPv4 version field != 4 */
-	TERN_WIRE_BAD_HLEN,      /* IHL < 5, TCP data offset < 5, or beyond len */
-	TERN_WIRE_BAD_LENGTH,    /* length field inconsistent with the buffer */
+	TERN_WIRE_BAD_HLEN,      /* IHL < 5 or TCP data offset < 5 */
+	TERN_WIRE_BAD_LENGTH,    /* length field below the header length */
 	TERN_WIRE_BAD_CHECKSUM,
-	TERN_WIRE_BAD_OPTION,    /* option length 0/1 or past the option area */
+	TERN_WIRE_BAD_OPTION,    /* option length 0/1, past the option area, or
+				    wrong for a known kind */
 };
 const char *tern_wire_verdict_str(int v);
 

@@ -1,0 +1,109 @@
+/*
+ * checksum.c - the Internet checksum (RFC 1071) and its incremental update
+ * (RFC 1624).
+ *
+ * The sum is taken in native byte order, 64 bits a step, and converted to
+ * network order once at the end: RFC 1071 2(B) shows that summing byte-
+ * swapped words gives the byte-swapped sum, and 2(C) that wider words fold
+ * down to the same 16-bit result because 2^16 = 1 (mod 2^16 - 1).
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "wire/wire.h"
+
+/* One's complement addition in 64 bits: the carry out wraps around to bit 0
+ * (RFC 1071 2(A)), which keeps the sum congruent mod 2^16 - 1. */
+static inline uint64_t add_carry(uint64_t s, uint64_t w)
+{
+	s += w;
+	return s + (s < w);
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* Sum of data as 64-bit native words; the value folds to the native-order
+ * 16-bit sum. */
+static uint64_t sum_native(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0;
+
+	for (; len >= 32; p += 32, len -= 32) {
+		s = add_carry(s, load64(p));
+		s = add_carry(s, load64(p + 8));
+		s = add_carry(s, load64(p + 16));
+		s = add_carry(s, load64(p + 24));
+	}
+	for (; len >= 8; p += 8, len -= 8)
+		s = add_carry(s, load64(p));
+	if (len) {
+		/* Zero fill after the tail is the RFC 1071 pad: an odd last byte
+		 * becomes the high byte of a word whose low byte is 0. */
+		uint8_t tail[8] = {0};
+
+		memcpy(tail, p, len);
+		s = add_carry(s, load64(tail));
+	}
+	return s;
+}
+
+uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len)
+{
+	uint16_t native = tern_csum_fold(sum_native(data, len));
+	uint8_t be[2];
+
+	/* Storing the native sum puts its bytes back in memory (network)
+	 * order, whatever the host's endianness (RFC 1071 2(B)). */
+	memcpy(be, &native, sizeof be);
+	return add_carry(acc, tern_get16(be));
+}
+
+uint16_t tern_csum_fold(uint64_t acc)
+{
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint16_t)acc;
+}
+
+uint16_t tern_csum(const void *data, size_t len)
+{
+	return (uint16_t)~tern_csum_fold(tern_csum_add(0, data, len));
+}
+
+uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+{
+	/* RFC 9293 3.1 / RFC 768: src, dst, a zero byte with the protocol,
+	 * and the transport length, as 16-bit words. */
+	return (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto +
+	       len;
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Unlike eqn. 2 it never yields
+ * a -0 that a full recomputation would not (RFC 1624 section 3). */
+uint16_t tern_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word)
+{
+	uint64_t s = (uint16_t)~csum;
+
+	s += (uint16_t)~old_word;
+	s += new_word;
+	return (uint16_t)~tern_csum_fold(s);
+}
+
+uint16_t tern_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	uint64_t s = (uint16_t)~csum;
+
+	s += (uint16_t) ~(old_val >> 16);
+	s += (uint16_t)~old_val;
+	s += new_val >> 16;
+	s += new_val & 0xffffu;
+	return (uint16_t)~tern_csum_fold(s);
+}
