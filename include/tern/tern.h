@@ -117,6 +117,19 @@ typedef struct tern_config {
 	uint32_t icmp_err_rate;      /* [100] ICMP errors per second (token rate) */
 	uint32_t icmp_err_burst;     /* [20] token bucket depth */
 	uint8_t ip_ttl;              /* [64] */
+
+	/* TCP */
+	uint32_t tcp_max_conns;      /* [4096] TCBs (not counting TIME-WAIT) */
+	uint32_t tcp_max_time_wait;  /* [4096] TIME-WAIT records */
+	uint32_t tcp_sndbuf;         /* [65536] default send buffer bytes */
+	uint32_t tcp_rcvbuf;         /* [65535] default receive buffer bytes */
+	tern_time tcp_msl;           /* [30 s] TIME-WAIT lasts 2*MSL */
+	tern_time tcp_rto_min;       /* [200 ms] */
+	tern_time tcp_rto_max;       /* [60 s] */
+	tern_time tcp_delack;        /* [40 ms] delayed-ACK timeout (<= 500 ms) */
+	tern_time tcp_fin_wait2;     /* [60 s] orphaned FIN-WAIT-2 limit */
+	uint8_t tcp_syn_retries;     /* [5] SYN / SYN-ACK retransmissions */
+	uint8_t tcp_retries2;        /* [15] R2: retransmissions before giving up */
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -188,6 +201,35 @@ tern_time tern_stack_now(const tern_stack *st);
 	X(udp_no_ports, "UDP datagrams to a port nobody listens on")             \
 	X(udp_rcvbuf_errors, "UDP datagrams dropped: receive queue full")        \
 	X(udp_out_datagrams, "UDP datagrams sent")                               \
+	X(tcp_in_segs, "TCP segments received")                                  \
+	X(tcp_in_errs, "TCP segments malformed or with a bad checksum")          \
+	X(tcp_out_segs, "TCP segments sent")                                     \
+	X(tcp_retrans_segs, "TCP segments retransmitted")                        \
+	X(tcp_out_rsts, "TCP resets sent")                                       \
+	X(tcp_in_rsts, "TCP resets accepted")                                    \
+	X(tcp_active_opens, "TCP connections opened actively")                   \
+	X(tcp_passive_opens, "TCP connections opened passively")                 \
+	X(tcp_attempt_fails, "TCP connection attempts failed")                   \
+	X(tcp_estab_resets, "TCP connections reset from ESTABLISHED/CLOSE-WAIT") \
+	X(tcp_no_port, "TCP segments for no connection or listener")             \
+	X(tcp_listen_overflows, "TCP SYNs refused: listen queue full")           \
+	X(tcp_conn_limit, "TCP connections refused: tcp_max_conns")              \
+	X(tcp_time_wait_limit, "TCP TIME-WAIT records refused: limit")           \
+	X(tcp_unacceptable, "TCP segments failing the acceptability test")      \
+	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")              \
+	X(tcp_ack_too_new, "TCP segments acknowledging unsent data")             \
+	X(tcp_ooo_segs, "TCP segments queued out of order")                      \
+	X(tcp_ooo_drops, "TCP out-of-order segments dropped: no room")           \
+	X(tcp_rcv_pruned, "TCP segments cut to the receive window")              \
+	X(tcp_dup_segs, "TCP segments entirely duplicate")                       \
+	X(tcp_fast_retrans, "TCP fast retransmits")                              \
+	X(tcp_timeouts, "TCP retransmission timeouts")                           \
+	X(tcp_persist_probes, "TCP zero-window probes sent")                     \
+	X(tcp_keepalive_probes, "TCP keepalive probes sent")                     \
+	X(tcp_keepalive_drops, "TCP connections dropped by keepalive")           \
+	X(tcp_timeout_drops, "TCP connections dropped: retransmissions exhausted") \
+	X(tcp_delayed_acks, "TCP delayed ACKs sent")                             \
+	X(tcp_time_wait_reused, "TCP TIME-WAIT records ended by a new SYN")      \
 	X(pkt_alloc_fail, "packet buffer allocations refused")                   \
 	X(mem_alloc_fail, "allocator refusals")
 
@@ -238,6 +280,7 @@ enum {
 	TERN_EV_READABLE = 1u << 0,
 	TERN_EV_WRITABLE = 1u << 1,
 	TERN_EV_ERROR = 1u << 2,
+	TERN_EV_HUP = 1u << 3,     /* TCP: the peer finished sending, or reset */
 };
 
 typedef void (*tern_socket_cb)(tern_socket *s, unsigned events, void *ctx);
@@ -286,6 +329,13 @@ enum {
 	TERN_SO_RCVBUF = 1,      /* receive queue limit in bytes */
 	TERN_SO_UDP_CHECKSUM = 2,/* 1 (default): compute; 0: send 0 (RFC 768) */
 	TERN_SO_ERROR = 3,       /* get only: pending error, cleared by reading */
+	TERN_SO_SNDBUF = 4,      /* TCP send buffer bytes (before connect) */
+	TERN_SO_NODELAY = 5,     /* TCP: 1 turns Nagle's algorithm off */
+	TERN_SO_KEEPALIVE = 6,   /* TCP: 1 turns keepalive on (off by default) */
+	TERN_SO_KEEPIDLE = 7,    /* TCP: seconds idle before the first probe [7200] */
+	TERN_SO_KEEPINTVL = 8,   /* TCP: seconds between probes [75] */
+	TERN_SO_KEEPCNT = 9,     /* TCP: unanswered probes before giving up [9] */
+	TERN_SO_USER_TIMEOUT = 10, /* TCP: ms data may stay unacknowledged (RFC 5482), 0 = R2 */
 };
 int tern_socket_setopt(tern_socket *s, int opt, int value);
 int tern_socket_getopt(tern_socket *s, int opt, int *value);
@@ -293,6 +343,88 @@ int tern_socket_getopt(tern_socket *s, int opt, int *value);
 /* Local and remote endpoint (remote is 0:0 when unconnected). */
 int tern_socket_name(const tern_socket *s, tern_endpoint *local,
 		     tern_endpoint *remote);
+
+/* ---- TCP (RFC 9293) --------------------------------------------------------
+ * The RFC 793 user calls map onto these: OPEN = tern_tcp_open + connect
+ * (active) or listen (passive), SEND = tern_socket_send, RECEIVE =
+ * tern_socket_recv, CLOSE = tern_socket_close / shutdown, ABORT =
+ * tern_socket_abort, STATUS = tern_socket_info. All calls are non-blocking. */
+
+enum tern_tcp_state {
+	TERN_TCP_CLOSED, TERN_TCP_LISTEN, TERN_TCP_SYN_SENT, TERN_TCP_SYN_RECEIVED,
+	TERN_TCP_ESTABLISHED, TERN_TCP_FIN_WAIT_1, TERN_TCP_FIN_WAIT_2,
+	TERN_TCP_CLOSE_WAIT, TERN_TCP_CLOSING, TERN_TCP_LAST_ACK, TERN_TCP_TIME_WAIT,
+};
+/* "ESTABLISHED", "SYN-SENT", ... as RFC 9293 writes them. */
+const char *tern_tcp_state_name(int state);
+
+/* Open a TCP socket. Errors: TERN_ENOMEM, TERN_ENOBUFS (max_sockets). */
+int tern_tcp_open(tern_stack *st, tern_socket **out);
+
+/* Passive OPEN: accept connections on the bound port (RFC 9293 3.9.1).
+ * backlog bounds both the SYN queue and the accept queue (1..65535).
+ * Errors: TERN_EINVAL (not bound, or connected), TERN_EOPNOTSUPP (UDP). */
+int tern_socket_listen(tern_socket *s, int backlog);
+
+/* Take an established connection from a listener. *out is a new socket
+ * the caller closes. Errors: TERN_EAGAIN (none yet), TERN_EINVAL (not
+ * listening). */
+int tern_socket_accept(tern_socket *s, tern_socket **out, tern_endpoint *peer);
+
+/* For TCP, tern_socket_connect starts an active OPEN and returns
+ * TERN_EINPROGRESS; the socket becomes writable when established, or gets
+ * an error (TERN_ECONNREFUSED, TERN_ETIMEDOUT, TERN_ENETUNREACH). */
+
+enum {
+	TERN_MSG_PEEK = 1,   /* recv: leave the data queued */
+	TERN_MSG_OOB = 2,    /* send: mark the data urgent (RFC 9293 3.8.5) */
+};
+
+/* SEND: queue bytes; returns how many were taken (short when the send
+ * buffer fills). Errors: TERN_EAGAIN (buffer full), TERN_ENOTCONN,
+ * TERN_EPIPE (after shutdown of the write side or a peer reset),
+ * TERN_ECONNRESET, TERN_ETIMEDOUT. */
+int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags);
+
+/* RECEIVE: copy in-order bytes out. Returns bytes, 0 at end of stream (the
+ * peer's FIN), TERN_EAGAIN when nothing is there yet, or the connection's
+ * error. */
+int tern_socket_recv(tern_socket *s, void *buf, size_t cap, int flags);
+
+enum { TERN_SHUT_RD = 1, TERN_SHUT_WR = 2, TERN_SHUT_RDWR = 3 };
+/* Half-close: SHUT_WR sends FIN after the queued data; reading goes on.
+ * Errors: TERN_ENOTCONN, TERN_EINVAL. */
+int tern_socket_shutdown(tern_socket *s, int how);
+
+/* ABORT: send RST (when synchronized), drop all data, free the socket. */
+int tern_socket_abort(tern_socket *s);
+
+/* Connection STATUS (RFC 793 3.8) plus the figures TCP_INFO gives. */
+typedef struct tern_tcp_info {
+	int state;                      /* enum tern_tcp_state */
+	tern_endpoint local, remote;
+	uint32_t snd_wnd, rcv_wnd;      /* send and receive windows (bytes) */
+	uint32_t unacked;               /* bytes awaiting acknowledgment */
+	uint32_t unsent;                /* bytes queued, not yet sent */
+	uint32_t unread;                /* bytes awaiting receipt by the application */
+	bool urgent;                    /* urgent data ahead of the reader */
+	tern_time user_timeout;         /* RFC 5482; 0 = by retransmission count */
+	tern_time srtt, rttvar, rto;
+	uint32_t cwnd, ssthresh, smss, rmss;
+	uint64_t retransmits, bytes_acked, bytes_received, segs_out, segs_in;
+	char cc[16];
+} tern_tcp_info;
+/* Errors: TERN_EINVAL (not a TCP socket). */
+int tern_socket_info(const tern_socket *s, tern_tcp_info *out);
+
+/* Walk every TCP connection, listener and TIME-WAIT record (for `tern ss`).
+ * The callback must not change the stack. */
+typedef void (*tern_tcp_walk_fn)(const tern_tcp_info *info, void *ctx);
+void tern_tcp_walk(tern_stack *st, tern_tcp_walk_fn fn, void *ctx);
+
+/* Choose the congestion control module by name ("newreno").
+ * Errors: TERN_ENOENT (unknown), TERN_EINVAL. */
+int tern_socket_set_cc(tern_socket *s, const char *name);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,23 @@ void tern_config_init(tern_config *cfg)
 	cfg->icmp_err_rate = 100;
 	cfg->icmp_err_burst = 20;
 	cfg->ip_ttl = 64;
+	cfg->tcp_max_conns = 4096;
+	cfg->tcp_max_time_wait = 4096;
+	cfg->tcp_sndbuf = 65536;
+	cfg->tcp_rcvbuf = 65535;
+	/* RFC 9293 3.4.2 suggests MSL = 2 min; 30 s is the common practice
+	 * (Linux's TIME-WAIT is 60 s) and the issue's default. */
+	cfg->tcp_msl = TERN_SEC(30);
+	/* RFC 6298 2.4 says 1 s; 200 ms is what Linux and FreeBSD use, safe
+	 * with delayed ACKs capped well below it (tcp_delack). */
+	cfg->tcp_rto_min = TERN_MS(200);
+	cfg->tcp_rto_max = TERN_SEC(60);
+	cfg->tcp_delack = TERN_MS(40);
+	cfg->tcp_fin_wait2 = TERN_SEC(60);
+	cfg->tcp_syn_retries = 5;
+	/* RFC 1122 4.2.3.5: R2 must cover at least 100 s; 15 backed-off RTOs
+	 * is about 15 minutes, Linux's tcp_retries2 default. */
+	cfg->tcp_retries2 = 15;
 }
 
 static const struct { int code; const char *text; } errors[] = {

@@ -4,6 +4,7 @@
 
 #include "core/stack.h"
 #include "sock/socket.h"
+#include "tcp/tcp.h"
 
 static void apply_defaults(tern_config *c)
 {
@@ -20,6 +21,17 @@ static void apply_defaults(tern_config *c)
 	DEF(icmp_err_rate);
 	DEF(icmp_err_burst);
 	DEF(ip_ttl);
+	DEF(tcp_max_conns);
+	DEF(tcp_max_time_wait);
+	DEF(tcp_sndbuf);
+	DEF(tcp_rcvbuf);
+	DEF(tcp_msl);
+	DEF(tcp_rto_min);
+	DEF(tcp_rto_max);
+	DEF(tcp_delack);
+	DEF(tcp_fin_wait2);
+	DEF(tcp_syn_retries);
+	DEF(tcp_retries2);
 #undef DEF
 }
 
@@ -43,6 +55,8 @@ int tern_stack_new(const tern_config *cfg, tern_stack **out)
 	int rc = tern_pkt_pool_init(st, &st->pool, st->cfg.pkt_pool_count, st->cfg.pkt_buf_size);
 	if (rc == 0)
 		rc = tern_reasm_init(st);
+	if (rc == 0)
+		rc = tern_tcp_init(st);
 	if (rc) {
 		tern_stack_del(st);
 		return rc;
@@ -56,6 +70,7 @@ void tern_stack_del(tern_stack *st)
 	if (!st)
 		return;
 	tern_sockets_free_all(st);
+	tern_tcp_free(st);
 	tern_reasm_free(st);
 	while (st->ifaces) {
 		struct tern_iface *i = st->ifaces;

@@ -27,6 +27,7 @@ typedef struct tern_route {
 } tern_route;
 
 typedef struct tern_reasm tern_reasm;  /* ip/reasm.c */
+typedef struct tern_tcp tern_tcp;      /* tcp/tcp_conn.c */
 
 typedef struct tern_socket_list {
 	struct tern_socket *head;
@@ -53,6 +54,7 @@ struct tern_stack {
 	uint32_t nsockets;
 	struct tern_socket *sockets;  /* every open socket */
 	tern_socket_list udp_ports[TERN_UDP_HASH];
+	tern_tcp *tcp;
 };
 
 /* Allocation through the configured allocator, counting refusals. */

@@ -1,6 +1,7 @@
 /* ip4_input.c - IPv4 arrival (RFC 791 3.2, RFC 1122 3.2.1): validate, filter
  * by address, hand fragments to reassembly, demultiplex by protocol. */
 #include "core/stack.h"
+#include "tcp/tcp.h"
 
 static void count_verdict(tern_stack *st, int v)
 {
@@ -67,6 +68,9 @@ void tern_ip4_deliver(tern_stack *st, struct tern_iface *ifc, const tern_ip4_rep
 		break;
 	case TERN_IPPROTO_UDP:
 		tern_udp_input(st, ifc, ip, raw, raw_len);
+		break;
+	case TERN_IPPROTO_TCP:
+		tern_tcp_input(st, ifc, ip);
 		break;
 	default:
 		/* RFC 1122 3.2.2.1: protocol unreachable SHOULD be sent. */

@@ -4,7 +4,7 @@
 
 #include "sock/socket.h"
 
-int tern_udp_open(tern_stack *st, tern_socket **out)
+static int socket_new(tern_stack *st, enum tern_sock_kind kind, tern_socket **out)
 {
 	if (!st || !out)
 		return TERN_EINVAL;
@@ -15,9 +15,11 @@ int tern_udp_open(tern_stack *st, tern_socket **out)
 		return TERN_ENOMEM;
 	memset(s, 0, sizeof *s);
 	s->st = st;
-	s->kind = TERN_SOCK_UDP;
+	s->kind = kind;
 	s->rcvbuf = st->cfg.udp_rcvq_max;
 	s->udp_csum = true;
+	if (kind == TERN_SOCK_TCP)
+		tern_tcp_knobs_default(st, &s->knobs);
 	st->nsockets++;
 	s->next = st->sockets;
 	if (s->next)
@@ -28,18 +30,28 @@ int tern_udp_open(tern_stack *st, tern_socket **out)
 	return 0;
 }
 
+int tern_udp_open(tern_stack *st, tern_socket **out)
+{
+	return socket_new(st, TERN_SOCK_UDP, out);
+}
+
+int tern_tcp_open(tern_stack *st, tern_socket **out)
+{
+	return socket_new(st, TERN_SOCK_TCP, out);
+}
+
 int tern_socket_bind(tern_socket *s, const tern_endpoint *local)
 {
 	if (!s || !local)
 		return TERN_EINVAL;
-	return tern_udp_bind(s, local);
+	return s->kind == TERN_SOCK_TCP ? tern_tcp_bind(s, local) : tern_udp_bind(s, local);
 }
 
 int tern_socket_connect(tern_socket *s, const tern_endpoint *remote)
 {
 	if (!s || !remote)
 		return TERN_EINVAL;
-	return tern_udp_connect(s, remote);
+	return s->kind == TERN_SOCK_TCP ? tern_tcp_connect(s, remote) : tern_udp_connect(s, remote);
 }
 
 /* A pending error is reported once, by the next call that can report it
@@ -55,6 +67,8 @@ int tern_socket_sendto(tern_socket *s, const void *buf, size_t len, const tern_e
 {
 	if (!s || (!buf && len))
 		return TERN_EINVAL;
+	if (s->kind == TERN_SOCK_TCP)
+		return tern_socket_send(s, buf, len, 0);
 	if (s->err)
 		return take_error(s);
 	return tern_udp_sendto(s, buf, len, dst);
@@ -64,6 +78,11 @@ int tern_socket_recvfrom(tern_socket *s, void *buf, size_t cap, tern_endpoint *s
 {
 	if (!s || (!buf && cap))
 		return TERN_EINVAL;
+	if (s->kind == TERN_SOCK_TCP) {
+		if (src)
+			*src = s->remote;
+		return tern_socket_recv(s, buf, cap, 0);
+	}
 	if (s->err)
 		return take_error(s);
 	return tern_udp_recvfrom(s, buf, cap, src);
@@ -74,7 +93,10 @@ int tern_socket_close(tern_socket *s)
 	if (!s)
 		return TERN_EINVAL;
 	tern_stack *st = s->st;
-	tern_udp_close(s);
+	if (s->kind == TERN_SOCK_TCP)
+		tern_tcp_close(s);
+	else
+		tern_udp_close(s);
 	*s->pprev = s->next;
 	if (s->next)
 		s->next->pprev = s->pprev;
@@ -85,6 +107,8 @@ int tern_socket_close(tern_socket *s)
 
 unsigned tern_socket_events(const tern_socket *s)
 {
+	if (s->kind == TERN_SOCK_TCP)
+		return tern_tcp_events(s);
 	unsigned ev = TERN_EV_WRITABLE;
 	if (s->rq_head || s->err)
 		ev |= TERN_EV_READABLE;
@@ -109,6 +133,8 @@ int tern_socket_setopt(tern_socket *s, int opt, int value)
 {
 	if (!s)
 		return TERN_EINVAL;
+	if (s->kind == TERN_SOCK_TCP)
+		return tern_tcp_setopt(s, opt, value);
 	switch (opt) {
 	case TERN_SO_RCVBUF:
 		if (value <= 0 || value > (16 << 20))
@@ -129,6 +155,8 @@ int tern_socket_getopt(tern_socket *s, int opt, int *value)
 {
 	if (!s || !value)
 		return TERN_EINVAL;
+	if (s->kind == TERN_SOCK_TCP)
+		return tern_tcp_getopt(s, opt, value);
 	switch (opt) {
 	case TERN_SO_RCVBUF: *value = (int)s->rcvbuf; return 0;
 	case TERN_SO_UDP_CHECKSUM: *value = s->udp_csum; return 0;

@@ -5,7 +5,18 @@
 
 #include "core/stack.h"
 
-enum tern_sock_kind { TERN_SOCK_UDP = 1 };
+enum tern_sock_kind { TERN_SOCK_UDP = 1, TERN_SOCK_TCP = 2 };
+
+struct tern_tcb;
+
+/* Per-socket TCP knobs, copied into each TCB the socket creates. */
+typedef struct tern_tcp_knobs {
+	bool nodelay, keepalive;
+	tern_time keep_idle, keep_intvl, user_timeout;
+	unsigned keep_cnt;
+	uint32_t sndbuf, rcvbuf;
+	const struct tern_cc_ops *cc;
+} tern_tcp_knobs;
 
 struct tern_socket {
 	tern_stack *st;
@@ -22,6 +33,15 @@ struct tern_socket {
 	tern_pkt *rq_head, *rq_tail;  /* received datagrams, oldest first */
 	uint32_t rq_bytes, rcvbuf;
 	bool udp_csum;
+
+	/* TCP */
+	struct tern_tcb *tcb;         /* the connection, once there is one */
+	tern_tcp_knobs knobs;
+	bool listening;
+	bool in_port_table;           /* in the TCP bound-port table */
+	uint32_t backlog, synq_len, acceptq_len;
+	struct tern_tcb *synq;        /* SYN-RECEIVED children */
+	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
 };
 
 /* Tell the application about readiness (calls its callback, if any). */
@@ -34,5 +54,16 @@ int tern_udp_connect(struct tern_socket *s, const tern_endpoint *remote);
 int tern_udp_sendto(struct tern_socket *s, const void *buf, size_t len, const tern_endpoint *dst);
 int tern_udp_recvfrom(struct tern_socket *s, void *buf, size_t cap, tern_endpoint *src);
 void tern_udp_close(struct tern_socket *s);
+
+/* src/tcp/tcp_user.c */
+void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k);
+int tern_tcp_bind(struct tern_socket *s, const tern_endpoint *local);
+int tern_tcp_connect(struct tern_socket *s, const tern_endpoint *remote);
+void tern_tcp_close(struct tern_socket *s);
+unsigned tern_tcp_events(const struct tern_socket *s);
+int tern_tcp_setopt(struct tern_socket *s, int opt, int value);
+int tern_tcp_getopt(struct tern_socket *s, int opt, int *value);
+void tern_tcp_port_add(struct tern_socket *s);
+void tern_tcp_port_remove(struct tern_socket *s);
 
 #endif

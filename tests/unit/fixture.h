@@ -104,8 +104,8 @@ static inline int fx_init(fixture *f, uint32_t addr, uint32_t mtu)
 
 static inline void fx_fini(fixture *f)
 {
-	fx_clear(f);
 	tern_stack_del(f->st);
+	fx_clear(f);  /* after: closing sockets may send resets */
 }
 
 static inline void fx_input(fixture *f, const uint8_t *p, size_t n, tern_time now)

@@ -1,0 +1,147 @@
+/* tcp.h - the TCP engine's internal interface: the TCB, the connection
+ * table, and the functions the input, output, timer and user-call files
+ * offer each other. RFC 9293 names are used for every variable it names. */
+#ifndef TERN_TCP_TCP_H
+#define TERN_TCP_TCP_H
+
+#include "core/stack.h"
+#include "tcp/tcp_buf.h"
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_rtt.h"
+#include "tcp/tcp_seq.h"
+
+/* The timers of one connection (RFC 9293 3.8, RFC 1122 4.2.3). They are
+ * deadlines in the TCB; one wheel timer sits at the earliest. */
+enum tcp_timer_kind {
+	TCPT_REXMT,     /* retransmission (RFC 6298), also SYN and FIN */
+	TCPT_PERSIST,   /* zero-window probe (RFC 9293 3.8.6.1) */
+	TCPT_KEEPALIVE, /* RFC 1122 4.2.3.6 */
+	TCPT_DELACK,    /* delayed ACK (RFC 1122 4.2.3.2) */
+	TCPT_LINGER,    /* FIN-WAIT-2 limit */
+	TCPT_COUNT
+};
+
+typedef struct tern_tcb tern_tcb;
+
+struct tern_tcb {
+	tern_stack *st;
+	tern_tcb *hnext;               /* connection-table chain */
+	tern_tcb *qnext;               /* listener's accept queue */
+	struct tern_socket *sock;      /* NULL once the application closed it */
+	struct tern_socket *listener;  /* passive open: the listening socket */
+	uint8_t state;                 /* TERN_TCP_* */
+	tern_endpoint local, remote;
+
+	/* RFC 9293 3.3.1: send sequence variables */
+	uint32_t snd_una, snd_nxt, snd_wnd, snd_up, snd_wl1, snd_wl2, iss;
+	uint32_t snd_max;              /* highest sequence number sent + 1 */
+	uint32_t max_snd_wnd;          /* largest window the peer offered (RFC 5961 5) */
+	/* receive sequence variables */
+	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
+	uint32_t rcv_adv;              /* right edge we last advertised */
+
+	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
+	uint16_t rmss;                 /* MSS we announced */
+
+	tern_sndbuf snd;
+	tern_rcvbuf rcv;
+
+	/* what the application asked for and what happened */
+	bool fin_queued;               /* CLOSE/shutdown(WR): FIN follows the data */
+	bool fin_sent;
+	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
+	bool fin_rcvd;
+	bool rd_shut;
+	bool snd_urgent;               /* snd_up is valid */
+	bool rcv_urgent;               /* rcv_up is valid and ahead of the reader */
+	bool passive;
+	bool hashed;                   /* in the connection table */
+	bool nodelay, keepalive_on;
+	bool ack_now;                  /* an ACK must go out with the next output */
+	uint8_t delack_segs;           /* full segments received since our last ACK */
+	int err;                       /* error for the application (TERN_E*) */
+
+	/* timers */
+	tern_timer timer;
+	tern_time deadline[TCPT_COUNT];
+	unsigned backoff;              /* RTO doublings so far */
+	unsigned persist_backoff;
+	unsigned keep_probes;
+	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
+	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
+
+	/* RTT (RFC 6298), Karn: one timed segment at a time */
+	tern_rtt rtt;
+	bool rtt_timing;
+	uint32_t rtt_seq;
+	tern_time rtt_start;
+
+	/* congestion control */
+	const tern_cc_ops *cc;
+	tern_cc_stat ccs;
+	uint8_t dupacks;
+	bool in_recovery;
+	uint32_t recover;              /* RFC 6582 "recover" */
+	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
+
+	/* per-socket knobs */
+	tern_time user_timeout;        /* 0: R2 by count */
+	tern_time keep_idle, keep_intvl;
+	unsigned keep_cnt;
+
+	/* statistics */
+	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+};
+
+/* ---- tcp_conn.c ---------------------------------------------------------- */
+int tern_tcp_init(tern_stack *st);
+void tern_tcp_free(tern_stack *st);
+tern_tcb *tern_tcb_new(tern_stack *st);
+/* Insert into / remove from the connection table. */
+void tern_tcb_hash(tern_tcb *tcb);
+tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			  uint16_t rport);
+/* Enter a new state; CLOSED frees the TCB (or leaves it to the socket). */
+void tern_tcb_set_state(tern_tcb *tcb, uint8_t state);
+/* Tear the connection down with an error for the application. */
+void tern_tcb_drop(tern_tcb *tcb, int err);
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 us clock. */
+uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r);
+/* Move to TIME-WAIT: a compact record replaces the TCB. */
+void tern_tcb_time_wait(tern_tcb *tcb);
+/* Wake the application: readiness changed. */
+void tern_tcb_notify(tern_tcb *tcb);
+
+/* ---- tcp_timer.c ---------------------------------------------------------- */
+void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline);
+void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k);
+void tern_tcp_timer_clear_all(tern_tcb *tcb);
+/* Re-place the wheel timer at the earliest deadline. */
+void tern_tcp_timer_update(tern_tcb *tcb);
+
+/* ---- tcp_output.c --------------------------------------------------------- */
+/* Send what the windows, Nagle and the ACK policy allow now. */
+void tern_tcp_output(tern_tcb *tcb);
+/* Transmit one segment: seq, len bytes from the send ring at that sequence
+ * number, flags (ACK is added once synchronized). Changes no state. */
+int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags);
+/* A bare ACK now; clears the delayed-ACK state. */
+void tern_tcp_send_ack(tern_tcb *tcb);
+/* Zero-window probe (RFC 9293 3.8.6.1) and keepalive (RFC 1122 4.2.3.6). */
+void tern_tcp_send_probe(tern_tcb *tcb);
+void tern_tcp_send_keepalive(tern_tcb *tcb);
+/* RFC 5961 challenge ACK (rate limited). */
+void tern_tcp_send_challenge_ack(tern_tcb *tcb);
+/* A segment with no TCB behind it (TIME-WAIT records, resets). */
+void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags);
+/* RFC 9293 3.10.7.1: a reset in reply to an unacceptable segment. */
+void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_tcp_repr *seg);
+/* Retransmit the oldest unacknowledged segment. */
+void tern_tcp_retransmit_first(tern_tcb *tcb);
+uint32_t tern_tcp_rcv_window(const tern_tcb *tcb);
+
+/* ---- tcp_input.c ---------------------------------------------------------- */
+void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr *ip);
+
+#endif

@@ -1,0 +1,85 @@
+/* tcp_buf.h - the byte buffers of a connection.
+ *
+ * Send ring: the bytes from snd_una up to what the application has written.
+ * Bytes enter once (tern_sndbuf_write copies from the application) and are
+ * read at any offset for (re)transmission without being moved; ACKs drop
+ * them from the front. Offsets are relative to the ring's head (snd_una).
+ *
+ * Receive ring: in-order bytes the application has not read, and beyond
+ * them out-of-order bytes placed at their final offset, with a short sorted
+ * list of the intervals held beyond the in-order edge. A byte is copied
+ * once into the ring and once out to the application. The free space is
+ * the receive window.
+ *
+ * Memory comes from the stack's allocator, lazily: an idle ring holds no
+ * storage. Capacities are fixed when the ring is first used.
+ */
+#ifndef TERN_TCP_BUF_H
+#define TERN_TCP_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/tern.h"
+
+typedef struct tern_sndbuf {
+	uint8_t *mem;
+	uint32_t cap;     /* bytes of storage (allocated lazily) */
+	uint32_t head;    /* index of the byte at offset 0 (snd_una) */
+	uint32_t len;     /* bytes held */
+} tern_sndbuf;
+
+#define TERN_OOO_MAX 16  /* out-of-order intervals tracked; more are refused */
+
+typedef struct tern_ooo {
+	uint32_t off, len;   /* relative to the in-order edge (rcv_nxt) */
+} tern_ooo;
+
+typedef struct tern_rcvbuf {
+	uint8_t *mem;
+	uint32_t cap;
+	uint32_t head;       /* index of the first unread in-order byte */
+	uint32_t len;        /* in-order bytes unread */
+	uint32_t nooo;
+	tern_ooo ooo[TERN_OOO_MAX];  /* sorted, disjoint, non-adjacent */
+	uint32_t ooo_bytes;
+} tern_rcvbuf;
+
+/* The allocator wrappers the rings use (the stack's, with its counters). */
+struct tern_stack;
+
+/* cap above INT32_MAX is cut to INT32_MAX (write and place return int). */
+void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap);
+void tern_sndbuf_free(struct tern_stack *st, tern_sndbuf *b);
+static inline uint32_t tern_sndbuf_space(const tern_sndbuf *b) { return b->cap - b->len; }
+/* Append up to n bytes; returns bytes taken (0 when full) or TERN_ENOMEM
+ * when storage could not be allocated. */
+int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n);
+/* Copy n bytes starting at offset off (off + n <= len) into out. */
+void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
+/* Drop n acknowledged bytes from the front (n <= len). Storage is released
+ * when the ring empties. */
+void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n);
+
+void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap);
+void tern_rcvbuf_free(struct tern_stack *st, tern_rcvbuf *b);
+/* Free space = the window we can offer (counts out-of-order bytes as used
+ * only up to their extent: window = cap - len). */
+static inline uint32_t tern_rcvbuf_window(const tern_rcvbuf *b) { return b->cap - b->len; }
+/* Place n bytes at offset off from the in-order edge (the segment's
+ * seq - rcv_nxt). Bytes beyond the window (off + n > cap - len) are cut.
+ * Bytes before the edge must be trimmed by the caller. Bytes already held
+ * are not copied again (the first copy wins).
+ * Returns the number of bytes by which the in-order edge advanced (0 when
+ * the data was out of order or duplicate), or TERN_ENOMEM, or TERN_ENOBUFS
+ * when the out-of-order interval list is full (the data is dropped). */
+int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const void *data,
+		      uint32_t n);
+/* Copy up to n in-order bytes out; consume them unless peek. Returns bytes. */
+uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint32_t n, bool peek);
+/* Drop all out-of-order data (memory pressure); storage is released when
+ * no in-order bytes remain either. Returns bytes dropped. */
+uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b);
+
+#endif

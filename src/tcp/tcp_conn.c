@@ -1,0 +1,364 @@
+/* tcp_conn.c - TCB lifecycle and the tables that find them: the connection
+ * table (4-tuple hash, O(1) lookup), TIME-WAIT records (compact, apart from
+ * the TCB), the bound-port table, ISNs (RFC 6528) and ephemeral ports
+ * (RFC 6056). */
+#include <stddef.h>
+#include <string.h>
+
+#include "core/siphash.h"
+#include "sock/socket.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+static const char *const state_names[] = {
+	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
+	"FIN-WAIT-2", "CLOSE-WAIT", "CLOSING", "LAST-ACK", "TIME-WAIT",
+};
+
+const char *tern_tcp_state_name(int state)
+{
+	if (state < 0 || state > TERN_TCP_TIME_WAIT)
+		return "?";
+	return state_names[state];
+}
+
+static void tw_expire(tern_timer *t, tern_time now);
+
+int tern_tcp_init(tern_stack *st)
+{
+	tern_tcp *tcp = tern_mem_alloc(st, sizeof *tcp);
+	if (!tcp)
+		return TERN_ENOMEM;
+	memset(tcp, 0, sizeof *tcp);
+	tcp->nbuckets = TERN_TCP_HASH;
+	for (int i = 0; i < 16; i++)
+		tcp->key[i] = (uint8_t)(st->cfg.secret[i] ^ 0x5c);
+	tern_timer_init(&tcp->tw_timer, tw_expire);
+	tcp->st = st;
+	st->tcp = tcp;
+	return 0;
+}
+
+static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	uint8_t k[12];
+	tern_put32(k, la);
+	tern_put32(k + 4, ra);
+	tern_put16(k + 8, lp);
+	tern_put16(k + 10, rp);
+	return (uint32_t)tern_siphash(tcp->key, k, sizeof k) & (tcp->nbuckets - 1);
+}
+
+tern_tcb *tern_tcb_new(tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	if (tcp->nconns >= st->cfg.tcp_max_conns) {
+		TERN_COUNT(st, tcp_conn_limit);
+		return NULL;
+	}
+	tern_tcb *tcb = tern_mem_alloc(st, sizeof *tcb);
+	if (!tcb)
+		return NULL;
+	memset(tcb, 0, sizeof *tcb);
+	tcb->st = st;
+	tern_timer_init(&tcb->timer, tern_tcp_timer_fire);
+	for (int k = 0; k < TCPT_COUNT; k++)
+		tcb->deadline[k] = TERN_TIME_NEVER;
+	tern_rtt_init(&tcb->rtt, st->cfg.tcp_rto_min, st->cfg.tcp_rto_max);
+	tcb->cc = tern_cc_default();
+	tcp->nconns++;
+	return tcb;
+}
+
+void tern_tcb_hash(tern_tcb *tcb)
+{
+	tern_tcp *tcp = tcb->st->tcp;
+	uint32_t h = tuple_hash(tcp, tcb->local.addr, tcb->local.port, tcb->remote.addr,
+				tcb->remote.port);
+	tcb->hnext = tcp->buckets[h];
+	tcp->buckets[h] = tcb;
+	tcb->hashed = true;
+}
+
+static void unhash(tern_tcb *tcb)
+{
+	if (!tcb->hashed)
+		return;
+	tern_tcp *tcp = tcb->st->tcp;
+	uint32_t h = tuple_hash(tcp, tcb->local.addr, tcb->local.port, tcb->remote.addr,
+				tcb->remote.port);
+	for (tern_tcb **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == tcb) {
+			*pp = tcb->hnext;
+			break;
+		}
+	}
+	tcb->hashed = false;
+}
+
+tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	tern_tcp *tcp = st->tcp;
+	for (tern_tcb *t = tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)]; t; t = t->hnext)
+		if (t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
+		    t->remote.addr == ra)
+			return t;
+	return NULL;
+}
+
+/* Free everything; the TCB must be out of every table. */
+static void tcb_free(tern_tcb *tcb)
+{
+	tern_stack *st = tcb->st;
+	tern_tcp_timer_clear_all(tcb);
+	tern_sndbuf_free(st, &tcb->snd);
+	tern_rcvbuf_free(st, &tcb->rcv);
+	st->tcp->nconns--;
+	tern_mem_free(st, tcb, sizeof *tcb);
+}
+
+void tern_tcb_notify(tern_tcb *tcb)
+{
+	if (tcb->sock)
+		tern_socket_notify(tcb->sock);
+	else if (tcb->listener && tcb->state == TERN_TCP_ESTABLISHED)
+		tern_socket_notify(tcb->listener);
+}
+
+/* CLOSED: out of the tables; freed now if no socket holds it, else when the
+ * application closes the socket (it still has to see the error). */
+static void enter_closed(tern_tcb *tcb)
+{
+	tcb->state = TERN_TCP_CLOSED;
+	tern_tcp_timer_clear_all(tcb);
+	unhash(tcb);
+	if (tcb->listener)
+		tern_tcp_listener_forget(tcb->listener, tcb);
+	tern_sndbuf_free(tcb->st, &tcb->snd);
+	if (tcb->sock) {
+		tern_tcb_notify(tcb);
+		return;
+	}
+	tcb_free(tcb);
+}
+
+void tern_tcb_set_state(tern_tcb *tcb, uint8_t state)
+{
+	uint8_t old = tcb->state;
+	if (old == state)
+		return;
+	if (state == TERN_TCP_CLOSED) {
+		enter_closed(tcb);
+		return;
+	}
+	tcb->state = state;
+	if (state == TERN_TCP_ESTABLISHED && tcb->listener && !tcb->sock)
+		tern_tcp_listener_established(tcb->listener, tcb);
+	tern_tcb_notify(tcb);
+}
+
+void tern_tcb_drop(tern_tcb *tcb, int err)
+{
+	tcb->err = err;
+	tern_tcb_set_state(tcb, TERN_TCP_CLOSED);
+}
+
+/* The application closed its socket. A TCB that is already out of the
+ * tables (CLOSED, or TIME-WAIT kept for the socket) goes now; an orphan in
+ * FIN-WAIT-2 gets the FIN-WAIT-2 limit. */
+void tern_tcb_release(tern_tcb *tcb)
+{
+	tcb->sock = NULL;
+	if (tcb->state == TERN_TCP_CLOSED || tcb->state == TERN_TCP_TIME_WAIT) {
+		tcb_free(tcb);
+		return;
+	}
+	if (tcb->state == TERN_TCP_FIN_WAIT_2)
+		tern_tcp_timer_set(tcb, TCPT_LINGER, tcb->st->now + tcb->st->cfg.tcp_fin_wait2);
+}
+
+/* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secret)
+ * with M a timer ticking every 4 microseconds. */
+uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
+{
+	uint8_t k[12];
+	tern_put32(k, l->addr);
+	tern_put16(k + 4, l->port);
+	tern_put32(k + 6, r->addr);
+	tern_put16(k + 10, r->port);
+	return (uint32_t)(st->now / 4) + (uint32_t)tern_siphash(st->cfg.secret, k, sizeof k);
+}
+
+/* ---- TIME-WAIT ----------------------------------------------------------- */
+
+static void tw_link(tern_tcp *tcp, tern_tw *tw)
+{
+	uint32_t h = tuple_hash(tcp, tw->laddr, tw->lport, tw->raddr, tw->rport);
+	tw->hnext = tcp->tw_buckets[h];
+	tcp->tw_buckets[h] = tw;
+	tw->next = NULL;
+	tw->prev = tcp->tw_tail;
+	if (tcp->tw_tail)
+		tcp->tw_tail->next = tw;
+	else
+		tcp->tw_head = tw;
+	tcp->tw_tail = tw;
+	tcp->ntw++;
+}
+
+static void tw_unlink(tern_tcp *tcp, tern_tw *tw)
+{
+	uint32_t h = tuple_hash(tcp, tw->laddr, tw->lport, tw->raddr, tw->rport);
+	for (tern_tw **pp = &tcp->tw_buckets[h]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == tw) {
+			*pp = tw->hnext;
+			break;
+		}
+	}
+	if (tw->prev)
+		tw->prev->next = tw->next;
+	else
+		tcp->tw_head = tw->next;
+	if (tw->next)
+		tw->next->prev = tw->prev;
+	else
+		tcp->tw_tail = tw->prev;
+	tcp->ntw--;
+}
+
+static void tw_arm(tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	if (tcp->tw_head)
+		tern_timer_arm(&st->wheel, &tcp->tw_timer, tcp->tw_head->expire);
+	else
+		tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+}
+
+void tern_tw_free(tern_stack *st, tern_tw *tw)
+{
+	tw_unlink(st->tcp, tw);
+	tern_mem_free(st, tw, sizeof *tw);
+	tw_arm(st);
+}
+
+/* Every record lasts 2*MSL, so expiry order is creation order: one list and
+ * one wheel timer serve them all; a restarted record moves to the tail. */
+static void tw_expire(tern_timer *t, tern_time now)
+{
+	tern_tcp *tcp = (tern_tcp *)((char *)t - offsetof(tern_tcp, tw_timer));
+	tern_stack *st = tcp->st;
+	while (tcp->tw_head && tcp->tw_head->expire <= now) {
+		tern_tw *tw = tcp->tw_head;
+		tw_unlink(tcp, tw);
+		tern_mem_free(st, tw, sizeof *tw);
+	}
+	tw_arm(st);
+}
+
+void tern_tw_restart(tern_stack *st, tern_tw *tw)
+{
+	tw_unlink(st->tcp, tw);
+	tw->expire = st->now + 2 * st->cfg.tcp_msl;
+	tw_link(st->tcp, tw);
+	tw_arm(st);
+}
+
+tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	tern_tcp *tcp = st->tcp;
+	for (tern_tw *tw = tcp->tw_buckets[tuple_hash(tcp, la, lp, ra, rp)]; tw; tw = tw->hnext)
+		if (tw->lport == lp && tw->rport == rp && tw->laddr == la && tw->raddr == ra)
+			return tw;
+	return NULL;
+}
+
+/* RFC 9293 3.6.1: TIME-WAIT holds the 4-tuple for 2*MSL. The TCB goes; what
+ * answering a retransmitted FIN needs stays in a record of a few dozen
+ * bytes. Over the TIME-WAIT limit the connection closes at once (counted),
+ * as Linux does past tcp_max_tw_buckets. */
+void tern_tcb_time_wait(tern_tcb *tcb)
+{
+	tern_stack *st = tcb->st;
+	tern_tcp *tcp = st->tcp;
+	tern_tw *tw = NULL;
+	if (tcp->ntw < st->cfg.tcp_max_time_wait)
+		tw = tern_mem_alloc(st, sizeof *tw);
+	else
+		TERN_COUNT(st, tcp_time_wait_limit);
+	if (tw) {
+		memset(tw, 0, sizeof *tw);
+		tw->laddr = tcb->local.addr;
+		tw->lport = tcb->local.port;
+		tw->raddr = tcb->remote.addr;
+		tw->rport = tcb->remote.port;
+		tw->snd_nxt = tcb->snd_nxt;
+		tw->rcv_nxt = tcb->rcv_nxt;
+		tw->expire = st->now + 2 * st->cfg.tcp_msl;
+		tw_link(tcp, tw);
+		tw_arm(st);
+	}
+	tern_tcp_timer_clear_all(tcb);
+	unhash(tcb);
+	if (tcb->listener)
+		tern_tcp_listener_forget(tcb->listener, tcb);
+	tern_sndbuf_free(st, &tcb->snd);
+	/* A socket still holding the TCB sees TIME-WAIT until it closes. */
+	tcb->state = tw ? TERN_TCP_TIME_WAIT : TERN_TCP_CLOSED;
+	if (tcb->sock)
+		tern_tcb_notify(tcb);
+	else
+		tcb_free(tcb);
+}
+
+/* ---- ports ---------------------------------------------------------------- */
+
+/* RFC 6056 3.3.3 (algorithm 3): the search starts at a keyed hash of the
+ * addresses and remote port plus a counter, so ports are hard to guess
+ * off-path yet spread per destination. */
+uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint *r)
+{
+	tern_tcp *tcp = st->tcp;
+	uint8_t k[10];
+	tern_put32(k, laddr);
+	tern_put32(k + 4, r->addr);
+	tern_put16(k + 8, r->port);
+	uint32_t n = 65535u - 49152u + 1u;
+	uint32_t off = (uint32_t)tern_siphash(st->cfg.secret, k, sizeof k);
+	for (uint32_t i = 0; i < n; i++) {
+		uint16_t port = (uint16_t)(49152u + (off + tcp->eph_next + i) % n);
+		if (tern_tcp_port_bound(st, laddr, port))
+			continue;
+		if (tern_tcb_lookup(st, laddr, port, r->addr, r->port) ||
+		    tern_tw_lookup(st, laddr, port, r->addr, r->port))
+			continue;
+		tcp->eph_next += i + 1;
+		return port;
+	}
+	return 0;
+}
+
+void tern_tcp_free(tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	if (!tcp)
+		return;
+	for (uint32_t b = 0; b < tcp->nbuckets; b++) {
+		while (tcp->buckets[b]) {
+			tern_tcb *t = tcp->buckets[b];
+			tcp->buckets[b] = t->hnext;
+			t->hashed = false;
+			if (t->sock)
+				t->sock->tcb = NULL;
+			tcb_free(t);
+		}
+	}
+	while (tcp->tw_head) {
+		tern_tw *tw = tcp->tw_head;
+		tcp->tw_head = tw->next;
+		tern_mem_free(st, tw, sizeof *tw);
+	}
+	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tern_mem_free(st, tcp, sizeof *tcp);
+	st->tcp = NULL;
+}

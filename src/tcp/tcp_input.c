@@ -1,0 +1,529 @@
+/* tcp_input.c - segment arrival, RFC 9293 section 3.10.7, one small
+ * function per state group: CLOSED (3.10.7.1), LISTEN (3.10.7.2), SYN-SENT
+ * (3.10.7.3) and the synchronized states (3.10.7.4) step by step, plus
+ * TIME-WAIT records. The segment arrives as a validated repr. */
+#include <string.h>
+
+#include "sock/socket.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+typedef struct seg_in {
+	const tern_ip4_repr *ip;
+	tern_tcp_repr h;
+	uint32_t len;  /* SEG.LEN: data plus SYN and FIN */
+} seg_in;
+
+static bool has(const seg_in *s, uint8_t f) { return (s->h.flags & f) != 0; }
+
+/* ---- CLOSED (3.10.7.1) and TIME-WAIT records ----------------------------- */
+
+static void closed_input(tern_stack *st, const seg_in *s)
+{
+	TERN_COUNT(st, tcp_no_port);
+	tern_tcp_send_rst_for(st, s->ip, &s->h);
+}
+
+/* TIME-WAIT as a record: a retransmitted FIN is acknowledged and restarts
+ * 2*MSL (3.10.7.4 "Eighth"); a RST is ignored (RFC 1337 TIME-WAIT
+ * assassination); a SYN beyond rcv_nxt may start a new incarnation
+ * (3.6.1 note, RFC 1122 4.2.2.13), handled by the caller. */
+static bool time_wait_input(tern_stack *st, tern_tw *tw, const seg_in *s)
+{
+	if (has(s, TERN_TCP_RST))
+		return true;
+	if (has(s, TERN_TCP_SYN) && !has(s, TERN_TCP_ACK) && seq_gt(s->h.seq, tw->rcv_nxt)) {
+		TERN_COUNT(st, tcp_time_wait_reused);
+		tern_tw_free(st, tw);
+		return false;
+	}
+	if (has(s, TERN_TCP_FIN) || s->h.payload_len || has(s, TERN_TCP_SYN)) {
+		tern_tcp_send_bare(st, tw->laddr, tw->lport, tw->raddr, tw->rport, tw->snd_nxt,
+				   tw->rcv_nxt, TERN_TCP_ACK);
+		if (has(s, TERN_TCP_FIN))
+			tern_tw_restart(st, tw);
+	}
+	return true;
+}
+
+/* ---- LISTEN (3.10.7.2) ---------------------------------------------------- */
+
+static void listen_input(struct tern_socket *ls, const seg_in *s)
+{
+	tern_stack *st = ls->st;
+	if (has(s, TERN_TCP_RST))
+		return;
+	if (has(s, TERN_TCP_ACK)) {
+		tern_tcp_send_rst_for(st, s->ip, &s->h);
+		return;
+	}
+	if (has(s, TERN_TCP_SYN))
+		tern_tcp_listener_syn(ls, s->ip, &s->h);
+}
+
+/* ---- SYN-SENT (3.10.7.3) -------------------------------------------------- */
+
+static void take_peer_window(tern_tcb *tcb, const seg_in *s)
+{
+	tcb->snd_wnd = s->h.wnd;
+	tcb->snd_wl1 = s->h.seq;
+	tcb->snd_wl2 = s->h.ack;
+	if (tcb->snd_wnd > tcb->max_snd_wnd)
+		tcb->max_snd_wnd = tcb->snd_wnd;
+}
+
+static void establish(tern_tcb *tcb)
+{
+	tcb->cc->init(&tcb->ccs, tcb->cc_state);
+	tcb->last_rcv = tcb->st->now;
+	if (tcb->keepalive_on)
+		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + tcb->keep_idle);
+	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED);
+}
+
+/* A sample from the SYN exchange when the SYN was not retransmitted. */
+static void handshake_rtt(tern_tcb *tcb)
+{
+	if (tcb->backoff == 0 && tcb->rtt_start)
+		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
+	tcb->rtt_timing = false;
+	tcb->backoff = 0;
+	tcb->first_rexmt_at = 0;
+	tern_tcp_timer_clear(tcb, TCPT_REXMT);
+}
+
+static void process_text_and_fin(tern_tcb *tcb, seg_in *s);
+
+static void syn_sent_input(tern_tcb *tcb, seg_in *s)
+{
+	tern_stack *st = tcb->st;
+	bool ack_ok = false;
+	if (has(s, TERN_TCP_ACK)) {
+		if (seq_leq(s->h.ack, tcb->iss) || seq_gt(s->h.ack, tcb->snd_max)) {
+			if (!has(s, TERN_TCP_RST))
+				tern_tcp_send_rst_for(st, s->ip, &s->h);
+			return;
+		}
+		ack_ok = true;
+	}
+	if (has(s, TERN_TCP_RST)) {
+		if (ack_ok) {
+			TERN_COUNT(st, tcp_attempt_fails);
+			TERN_COUNT(st, tcp_in_rsts);
+			tern_tcb_drop(tcb, TERN_ECONNREFUSED);
+		}
+		return;
+	}
+	if (!has(s, TERN_TCP_SYN))
+		return;
+	tcb->irs = s->h.seq;
+	tcb->rcv_nxt = s->h.seq + 1;
+	tcb->rcv_adv = tcb->rcv_nxt;
+	tern_tcp_take_syn_options(tcb, &s->h.opts);
+	take_peer_window(tcb, s);
+	if (ack_ok) {
+		tcb->snd_una = s->h.ack;
+		handshake_rtt(tcb);
+		establish(tcb);
+		tcb->ack_now = true;
+		/* data or FIN riding on the SYN-ACK follows the SYN */
+		s->h.seq++;
+		s->h.flags &= (uint8_t)~TERN_TCP_SYN;
+		process_text_and_fin(tcb, s);
+		if (tcb->state != TERN_TCP_CLOSED)
+			tern_tcp_output(tcb);
+		return;
+	}
+	/* Simultaneous open (3.5 figure 7): answer with SYN-ACK. */
+	tcb->state = TERN_TCP_SYN_RECEIVED;
+	tcb->snd_nxt = tcb->iss;
+	tern_tcp_output(tcb);
+}
+
+/* ---- synchronized states (3.10.7.4) ------------------------------------- */
+
+/* First: the acceptability test of table 6, then trim the segment to the
+ * window so what follows sees the idealized segment starting at RCV.NXT
+ * (or beyond it, for out-of-order data). */
+static bool acceptable(const tern_tcb *tcb, const seg_in *s)
+{
+	uint32_t wnd = tcb->rcv_adv - tcb->rcv_nxt;
+	if (seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
+		wnd = 0;
+	uint32_t seq = s->h.seq, end = seq + s->len;
+	if (s->len == 0)
+		return wnd == 0 ? seq == tcb->rcv_nxt : seq_in(seq, tcb->rcv_nxt, tcb->rcv_nxt + wnd);
+	if (wnd == 0)
+		return false;
+	return seq_in(seq, tcb->rcv_nxt, tcb->rcv_nxt + wnd) ||
+	       seq_in(end - 1, tcb->rcv_nxt, tcb->rcv_nxt + wnd);
+}
+
+static void trim_front(tern_tcb *tcb, seg_in *s)
+{
+	if (!seq_lt(s->h.seq, tcb->rcv_nxt))
+		return;
+	uint32_t cut = tcb->rcv_nxt - s->h.seq;
+	if (has(s, TERN_TCP_SYN)) {
+		s->h.flags &= (uint8_t)~TERN_TCP_SYN;
+		cut--;
+		s->h.seq++;
+		s->len--;
+	}
+	if (cut > s->h.payload_len)
+		cut = (uint32_t)s->h.payload_len;
+	s->h.payload += cut;
+	s->h.payload_len -= cut;
+	s->h.seq += cut;
+	s->len -= cut;
+	if (s->h.payload_len)
+		TERN_COUNT(tcb->st, tcp_dup_segs);
+}
+
+static bool check_seq(tern_tcb *tcb, seg_in *s)
+{
+	if (!acceptable(tcb, s)) {
+		TERN_COUNT(tcb->st, tcp_unacceptable);
+		if (!has(s, TERN_TCP_RST))
+			tern_tcp_send_ack(tcb);
+		return false;
+	}
+	trim_front(tcb, s);
+	return true;
+}
+
+/* Second: RST, with RFC 5961 3's exact-match rule; an in-window mismatch
+ * earns a challenge ACK. */
+static bool check_rst(tern_tcb *tcb, const seg_in *s)
+{
+	if (!has(s, TERN_TCP_RST))
+		return true;
+	if (s->h.seq != tcb->rcv_nxt) {
+		tern_tcp_send_challenge_ack(tcb);
+		return false;
+	}
+	tern_stack *st = tcb->st;
+	TERN_COUNT(st, tcp_in_rsts);
+	switch (tcb->state) {
+	case TERN_TCP_SYN_RECEIVED:
+		if (tcb->passive) {  /* back to LISTEN: the child simply goes */
+			tern_tcb_drop(tcb, TERN_ECONNREFUSED);
+			return false;
+		}
+		TERN_COUNT(st, tcp_attempt_fails);
+		tern_tcb_drop(tcb, TERN_ECONNREFUSED);
+		return false;
+	case TERN_TCP_ESTABLISHED:
+	case TERN_TCP_CLOSE_WAIT:
+		TERN_COUNT(st, tcp_estab_resets);
+		/* fall through */
+	case TERN_TCP_FIN_WAIT_1:
+	case TERN_TCP_FIN_WAIT_2:
+		tern_tcb_drop(tcb, TERN_ECONNRESET);
+		return false;
+	default:  /* CLOSING, LAST-ACK */
+		tern_tcb_drop(tcb, 0);
+		return false;
+	}
+}
+
+/* Fourth: a SYN in a synchronized state (RFC 5961 4): challenge ACK. A
+ * retransmitted SYN in SYN-RECEIVED gets the SYN-ACK again instead. */
+static bool check_syn(tern_tcb *tcb, const seg_in *s)
+{
+	if (!has(s, TERN_TCP_SYN))
+		return true;
+	if (tcb->state == TERN_TCP_SYN_RECEIVED && s->h.seq == tcb->irs) {
+		tern_tcp_retransmit_first(tcb);
+		return false;
+	}
+	tern_tcp_send_challenge_ack(tcb);
+	return false;
+}
+
+static bool fin_acked(const tern_tcb *tcb)
+{
+	return tcb->fin_sent && seq_gt(tcb->snd_una, tcb->fin_seqno);
+}
+
+static void update_window(tern_tcb *tcb, const seg_in *s)
+{
+	if (seq_lt(tcb->snd_wl1, s->h.seq) ||
+	    (tcb->snd_wl1 == s->h.seq && seq_leq(tcb->snd_wl2, s->h.ack)))
+		take_peer_window(tcb, s);
+}
+
+static void sync_cc(tern_tcb *tcb)
+{
+	tcb->ccs.mss = tcb->smss;
+	tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
+	tcb->ccs.srtt = tcb->rtt.srtt;
+	tcb->ccs.now = tcb->st->now;
+}
+
+/* RFC 5681 3.2 and RFC 6582 3.2: count duplicate ACKs; the third starts
+ * fast retransmit and recovery, further ones inflate the window. */
+static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
+{
+	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
+		   s->h.wnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una;
+	if (!dup) {
+		tcb->dupacks = 0;
+		return;
+	}
+	sync_cc(tcb);
+	if (tcb->in_recovery) {
+		tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
+		return;
+	}
+	if (++tcb->dupacks != 3)
+		return;
+	/* RFC 6582 3.2 step 2: no new recovery for losses of the last one */
+	if (!seq_gt(tcb->snd_una - 1, tcb->recover) && tcb->recover != tcb->iss)
+		return;
+	TERN_COUNT(tcb->st, tcp_fast_retrans);
+	tcb->in_recovery = true;
+	tcb->recover = tcb->snd_max;
+	tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
+	tcb->rtt_timing = false;
+	tern_tcp_retransmit_first(tcb);
+}
+
+/* New data acknowledged: drop it from the send ring, take an RTT sample,
+ * restart or stop the retransmission timer (RFC 6298 5.2-5.3), and let
+ * congestion control grow the window or leave recovery. */
+static void new_ack(tern_tcb *tcb, const seg_in *s)
+{
+	uint32_t acked = s->h.ack - tcb->snd_una;
+	uint32_t data = acked > tcb->snd.len ? tcb->snd.len : acked;
+	if (tcb->rtt_timing && seq_gt(s->h.ack, tcb->rtt_seq)) {
+		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
+		tcb->rtt_timing = false;
+	}
+	tern_sndbuf_drop(tcb->st, &tcb->snd, data);
+	tcb->snd_una = s->h.ack;
+	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
+		tcb->snd_nxt = tcb->snd_una;
+	tcb->bytes_acked += data;
+	tcb->backoff = 0;
+	tcb->first_rexmt_at = 0;
+	tcb->dupacks = 0;
+	sync_cc(tcb);
+	if (tcb->in_recovery) {
+		if (seq_geq(s->h.ack, tcb->recover)) {
+			tcb->in_recovery = false;
+			tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+		} else {
+			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
+			tern_tcp_retransmit_first(tcb);
+		}
+	} else {
+		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
+	}
+	if (tcb->snd_una == tcb->snd_max)
+		tern_tcp_timer_clear(tcb, TCPT_REXMT);
+	else
+		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_rtt_rto(&tcb->rtt, 0));
+	tern_tcb_notify(tcb);
+}
+
+/* Fifth: the ACK field. Returns false when processing stops (the segment
+ * is dropped or the connection is gone). */
+static bool check_ack(tern_tcb *tcb, const seg_in *s)
+{
+	if (!has(s, TERN_TCP_ACK))
+		return false;
+	uint32_t ack = s->h.ack;
+	/* RFC 5961 5: acceptable only within [SND.UNA - MAX.SND.WND, SND.NXT] */
+	if (seq_gt(ack, tcb->snd_max) || seq_lt(ack, tcb->snd_una - tcb->max_snd_wnd)) {
+		TERN_COUNT(tcb->st, tcp_ack_too_new);
+		tern_tcp_send_ack(tcb);
+		return false;
+	}
+	if (tcb->state == TERN_TCP_SYN_RECEIVED) {
+		if (!seq_gt(ack, tcb->snd_una)) {
+			tern_tcp_send_rst_for(tcb->st, s->ip, &s->h);
+			return false;
+		}
+		tcb->snd_una = tcb->iss + 1;
+		handshake_rtt(tcb);
+		take_peer_window(tcb, s);
+		establish(tcb);
+	}
+	if (seq_gt(ack, tcb->snd_una))
+		new_ack(tcb, s);
+	else
+		duplicate_ack(tcb, s);
+	update_window(tcb, s);
+	return true;
+}
+
+/* The state changes an acknowledged FIN brings (3.10.7.4 "Fifth"). Returns
+ * false when the connection is gone. */
+static bool our_fin_acked(tern_tcb *tcb)
+{
+	if (!fin_acked(tcb))
+		return true;
+	switch (tcb->state) {
+	case TERN_TCP_FIN_WAIT_1:
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_2);
+		if (!tcb->sock)
+			tern_tcp_timer_set(tcb, TCPT_LINGER, tcb->st->now + tcb->st->cfg.tcp_fin_wait2);
+		return true;
+	case TERN_TCP_CLOSING:
+		tern_tcb_time_wait(tcb);
+		return false;
+	case TERN_TCP_LAST_ACK:
+		tern_tcb_drop(tcb, 0);
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Sixth: URG (RFC 6093: the pointer is one past the last urgent byte). */
+static void check_urg(tern_tcb *tcb, const seg_in *s)
+{
+	if (!has(s, TERN_TCP_URG) || tcb->fin_rcvd)
+		return;
+	uint32_t up = s->h.seq + s->h.urp;
+	if (!tcb->rcv_urgent || seq_gt(up, tcb->rcv_up)) {
+		tcb->rcv_up = up;
+		tcb->rcv_urgent = seq_gt(up, tcb->rcv_nxt - tcb->rcv.len);
+	}
+}
+
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2: ACK at least every second full segment
+ * and within the delayed-ACK timeout; at once for out-of-order data and
+ * for data that fills a gap. */
+static void schedule_ack(tern_tcb *tcb, bool in_order, bool filled_gap)
+{
+	if (!in_order || filled_gap || ++tcb->delack_segs >= 2) {
+		tcb->ack_now = true;
+		return;
+	}
+	if (tcb->deadline[TCPT_DELACK] == TERN_TIME_NEVER)
+		tern_tcp_timer_set(tcb, TCPT_DELACK, tcb->st->now + tcb->st->cfg.tcp_delack);
+}
+
+/* Seventh: segment text. Data is placed in the receive ring at its
+ * offset; in-order data advances RCV.NXT. */
+static void process_text(tern_tcb *tcb, seg_in *s)
+{
+	if (!s->h.payload_len)
+		return;
+	if (tcb->state != TERN_TCP_ESTABLISHED && tcb->state != TERN_TCP_FIN_WAIT_1 &&
+	    tcb->state != TERN_TCP_FIN_WAIT_2)
+		return;
+	tern_stack *st = tcb->st;
+	uint32_t off = s->h.seq - tcb->rcv_nxt;
+	bool had_gap = tcb->rcv.nooo > 0;
+	int adv = tern_rcvbuf_place(st, &tcb->rcv, off, s->h.payload, (uint32_t)s->h.payload_len);
+	if (adv < 0) {
+		TERN_COUNT(st, tcp_ooo_drops);
+		tcb->ack_now = true;
+		return;
+	}
+	if (off + s->h.payload_len > tcb->rcv_adv - tcb->rcv_nxt)
+		TERN_COUNT(st, tcp_rcv_pruned);
+	if (off)
+		TERN_COUNT(st, tcp_ooo_segs);
+	tcb->rcv_nxt += (uint32_t)adv;
+	tcb->bytes_received += (uint32_t)adv;
+	schedule_ack(tcb, off == 0, had_gap && adv > 0);
+	if (adv > 0)
+		tern_tcb_notify(tcb);
+}
+
+/* Eighth: FIN, once every byte before it has arrived. */
+static void process_fin(tern_tcb *tcb, const seg_in *s)
+{
+	if (!has(s, TERN_TCP_FIN))
+		return;
+	uint32_t fin_at = s->h.seq + (uint32_t)s->h.payload_len;
+	if (fin_at != tcb->rcv_nxt || tcb->fin_rcvd)
+		return;  /* not yet in order (the peer will retransmit) */
+	tcb->rcv_nxt++;
+	tcb->fin_rcvd = true;
+	tcb->ack_now = true;
+	switch (tcb->state) {
+	case TERN_TCP_SYN_RECEIVED:
+	case TERN_TCP_ESTABLISHED:
+		tern_tcb_set_state(tcb, TERN_TCP_CLOSE_WAIT);
+		break;
+	case TERN_TCP_FIN_WAIT_1:
+		tern_tcb_set_state(tcb, TERN_TCP_CLOSING);
+		break;
+	case TERN_TCP_FIN_WAIT_2:
+		tern_tcp_send_ack(tcb);
+		tern_tcb_time_wait(tcb);
+		return;
+	default:
+		break;
+	}
+	tern_tcb_notify(tcb);
+}
+
+static void process_text_and_fin(tern_tcb *tcb, seg_in *s)
+{
+	check_urg(tcb, s);
+	process_text(tcb, s);
+	process_fin(tcb, s);
+}
+
+static void synchronized_input(tern_tcb *tcb, seg_in *s)
+{
+	if (!check_seq(tcb, s) || !check_rst(tcb, s) || !check_syn(tcb, s))
+		return;
+	tcb->last_rcv = tcb->st->now;
+	tcb->keep_probes = 0;
+	if (!check_ack(tcb, s) || !our_fin_acked(tcb))
+		return;
+	process_text_and_fin(tcb, s);
+	if (tcb->state == TERN_TCP_TIME_WAIT || tcb->state == TERN_TCP_CLOSED)
+		return;
+	tern_tcp_output(tcb);
+}
+
+/* ---- demultiplexing -------------------------------------------------------- */
+
+static void dispatch(tern_stack *st, seg_in *s)
+{
+	const tern_ip4_repr *ip = s->ip;
+	tern_tcb *tcb = tern_tcb_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport);
+	if (tcb) {
+		tcb->segs_in++;
+		if (tcb->state == TERN_TCP_SYN_SENT)
+			syn_sent_input(tcb, s);
+		else
+			synchronized_input(tcb, s);
+		return;
+	}
+	tern_tw *tw = tern_tw_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport);
+	if (tw && time_wait_input(st, tw, s))
+		return;
+	struct tern_socket *ls = tern_tcp_listener_lookup(st, ip->dst, s->h.dport);
+	if (ls)
+		listen_input(ls, s);
+	else
+		closed_input(st, s);
+}
+
+void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr *ip)
+{
+	(void)ifc;
+	TERN_COUNT(st, tcp_in_segs);
+	seg_in s;
+	s.ip = ip;
+	if (tern_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &s.h) != TERN_WIRE_OK) {
+		TERN_COUNT(st, tcp_in_errs);
+		return;
+	}
+	/* RFC 1122 4.2.3.10: segments to broadcast or multicast are dropped. */
+	if (!tern_ip4_local_iface(st, ip->dst)) {
+		TERN_COUNT(st, tcp_in_errs);
+		return;
+	}
+	s.len = (uint32_t)s.h.payload_len + has(&s, TERN_TCP_SYN) + has(&s, TERN_TCP_FIN);
+	dispatch(st, &s);
+}

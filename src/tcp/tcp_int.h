@@ -1,0 +1,59 @@
+/* tcp_int.h - the TCP module's tables and the helpers its files share. */
+#ifndef TERN_TCP_INT_H
+#define TERN_TCP_INT_H
+
+#include "tcp/tcp.h"
+
+#define TERN_TCP_HASH 1024  /* connection-table buckets (power of two) */
+
+/* A TIME-WAIT record: what answering a retransmitted FIN needs, and the
+ * 4-tuple it holds for 2*MSL (RFC 9293 3.6.1). 56 bytes on LP64. */
+typedef struct tern_tw {
+	struct tern_tw *hnext;            /* hash chain */
+	struct tern_tw *next, *prev;      /* expiry order */
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	uint32_t snd_nxt, rcv_nxt;
+	tern_time expire;
+} tern_tw;
+
+struct tern_tcp {
+	tern_stack *st;
+	uint8_t key[16];                  /* hash-table key (from the secret) */
+	uint32_t nbuckets, nconns;
+	tern_tcb *buckets[TERN_TCP_HASH];
+	tern_tw *tw_buckets[TERN_TCP_HASH];
+	tern_tw *tw_head, *tw_tail;       /* oldest first */
+	uint32_t ntw;
+	tern_timer tw_timer;
+	uint32_t eph_next;                /* RFC 6056 algorithm 3's counter */
+	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
+};
+
+/* tcp_conn.c */
+void tern_tcb_release(tern_tcb *tcb);  /* the socket lets go of its TCB */
+tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+void tern_tw_restart(tern_stack *st, tern_tw *tw);
+void tern_tw_free(tern_stack *st, tern_tw *tw);
+uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint *r);
+
+/* tcp_timer.c */
+void tern_tcp_timer_fire(tern_timer *t, tern_time now);
+
+/* tcp_listen.c */
+bool tern_tcp_port_bound(tern_stack *st, uint32_t addr, uint16_t port);
+struct tern_socket *tern_tcp_listener_lookup(tern_stack *st, uint32_t addr, uint16_t port);
+/* A SYN for a listener: make the child TCB in SYN-RECEIVED and answer. */
+void tern_tcp_listener_syn(struct tern_socket *ls, const tern_ip4_repr *ip,
+			   const tern_tcp_repr *seg);
+void tern_tcp_listener_established(struct tern_socket *ls, tern_tcb *child);
+void tern_tcp_listener_forget(struct tern_socket *ls, tern_tcb *child);
+
+/* tcp_opt.c: options on SYNs, the MSS rule of RFC 9293 3.7.1 */
+void tern_tcp_syn_options(const tern_tcb *tcb, tern_tcp_opts *o);
+void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o);
+
+/* tcp_input.c: the common start of a new connection's variables */
+void tern_tcb_init_from_knobs(tern_tcb *tcb, const struct tern_socket *s);
+
+#endif

@@ -1,0 +1,297 @@
+/* tcp_output.c - what to send now: SYN and SYN-ACK, data segmented to the
+ * effective MSS within the send and congestion windows, Nagle (RFC 896)
+ * and sender silly-window avoidance (RFC 1122 4.2.3.4), FIN after the
+ * data, the advertised window with receiver SWS avoidance (RFC 1122
+ * 4.2.3.3), ACKs, probes and resets. */
+#include <string.h>
+
+#include "sock/socket.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+/* RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: move the right edge only by at
+ * least min(half the buffer, one MSS), and never shrink it (RFC 9293
+ * 3.8.6.2.2: "the total of RCV.NXT and RCV.WND should not be reduced"). */
+uint32_t tern_tcp_rcv_window(const tern_tcb *tcb)
+{
+	uint32_t space = tern_rcvbuf_window(&tcb->rcv);
+	if (tcb->fin_rcvd || tcb->rd_shut)
+		space = tcb->rcv.cap;  /* nothing more will be read into it */
+	uint32_t adv = tcb->rcv_adv - tcb->rcv_nxt;
+	if (seq_lt(tcb->rcv_adv, tcb->rcv_nxt))
+		adv = 0;
+	uint32_t step = tcb->rcv.cap / 2 < tcb->rmss ? tcb->rcv.cap / 2 : tcb->rmss;
+	if (space > adv && space - adv >= step)
+		adv = space;
+	if (space >= tcb->rcv.cap)
+		adv = space;  /* an empty buffer is always offered whole */
+	return adv > 65535 ? 65535 : adv;
+}
+
+int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
+{
+	tern_stack *st = tcb->st;
+	tern_tcp_repr h;
+	memset(&h, 0, sizeof h);
+	h.sport = tcb->local.port;
+	h.dport = tcb->remote.port;
+	h.seq = seq;
+	if (tcb->state != TERN_TCP_SYN_SENT || (flags & TERN_TCP_ACK)) {
+		flags |= TERN_TCP_ACK;
+		h.ack = tcb->rcv_nxt;
+	}
+	h.flags = flags;
+	uint32_t wnd = tern_tcp_rcv_window(tcb);
+	h.wnd = (uint16_t)wnd;
+	if (seq_gt(tcb->rcv_nxt + wnd, tcb->rcv_adv))
+		tcb->rcv_adv = tcb->rcv_nxt + wnd;
+	if (flags & TERN_TCP_SYN)
+		tern_tcp_syn_options(tcb, &h.opts);
+	if (tcb->snd_urgent && seq_gt(tcb->snd_up, seq)) {
+		/* RFC 6093: the urgent pointer points one past the last urgent byte */
+		uint32_t up = tcb->snd_up - seq;
+		h.flags |= TERN_TCP_URG;
+		h.urp = (uint16_t)(up > 65535 ? 65535 : up);
+	}
+	uint32_t hdr = TERN_TCP_HLEN + 40;
+	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, hdr + len);
+	if (!p)
+		return TERN_ENOBUFS;
+	uint8_t *payload = p->data + hdr;
+	if (len)
+		tern_sndbuf_read(&tcb->snd, seq - tcb->snd_una, payload, len);
+	p->len = (uint32_t)tern_tcp_build(p->data, hdr + len, &h, payload, len, tcb->local.addr,
+					  tcb->remote.addr);
+	tern_ip4_out o = {.src = tcb->local.addr, .dst = tcb->remote.addr,
+			  .proto = TERN_IPPROTO_TCP, .df = true};
+	TERN_COUNT(st, tcp_out_segs);
+	tcb->segs_out++;
+	if (h.flags & TERN_TCP_ACK) {
+		tcb->ack_now = false;
+		tcb->delack_segs = 0;
+		if (tcb->deadline[TCPT_DELACK] != TERN_TIME_NEVER)
+			tern_tcp_timer_clear(tcb, TCPT_DELACK);
+	}
+	return tern_ip4_output(st, p, &o);
+}
+
+void tern_tcp_send_ack(tern_tcb *tcb)
+{
+	tern_tcp_xmit(tcb, tcb->snd_nxt, 0, TERN_TCP_ACK);
+}
+
+void tern_tcp_send_keepalive(tern_tcb *tcb)
+{
+	tern_tcp_xmit(tcb, tcb->snd_nxt - 1, 0, TERN_TCP_ACK);
+}
+
+/* One byte past the closed window; the byte becomes part of the flight so
+ * that its acknowledgment is recognised. */
+void tern_tcp_send_probe(tern_tcb *tcb)
+{
+	uint32_t off = tcb->snd_nxt - tcb->snd_una;
+	if (off < tcb->snd.len) {
+		tern_tcp_xmit(tcb, tcb->snd_nxt, 1, TERN_TCP_ACK);
+		tcb->snd_nxt++;
+		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	} else {
+		tern_tcp_send_keepalive(tcb);
+	}
+}
+
+void tern_tcp_send_challenge_ack(tern_tcb *tcb)
+{
+	TERN_COUNT(tcb->st, tcp_challenge_acks);
+	tern_tcp_send_ack(tcb);
+}
+
+/* RFC 9293 3.10.7.1: <SEQ=SEG.ACK><CTL=RST> when the offending segment had
+ * an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never in reply
+ * to a reset. */
+void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
+			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	tern_tcp_repr h;
+	memset(&h, 0, sizeof h);
+	h.sport = lport;
+	h.dport = rport;
+	h.seq = seq;
+	h.ack = ack;
+	h.flags = flags;
+	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, TERN_TCP_HLEN);
+	if (!p)
+		return;
+	p->len = (uint32_t)tern_tcp_build(p->data, TERN_TCP_HLEN, &h, NULL, 0, laddr, raddr);
+	tern_ip4_out o = {.src = laddr, .dst = raddr, .proto = TERN_IPPROTO_TCP, .df = true};
+	if (flags & TERN_TCP_RST)
+		TERN_COUNT(st, tcp_out_rsts);
+	TERN_COUNT(st, tcp_out_segs);
+	tern_ip4_output(st, p, &o);
+}
+
+void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_tcp_repr *seg)
+{
+	if (seg->flags & TERN_TCP_RST)
+		return;
+	if (seg->flags & TERN_TCP_ACK) {
+		tern_tcp_send_bare(st, ip->dst, seg->dport, ip->src, seg->sport, seg->ack, 0,
+				   TERN_TCP_RST);
+		return;
+	}
+	uint32_t seglen = (uint32_t)seg->payload_len + !!(seg->flags & TERN_TCP_SYN) +
+			  !!(seg->flags & TERN_TCP_FIN);
+	tern_tcp_send_bare(st, ip->dst, seg->dport, ip->src, seg->sport, 0, seg->seq + seglen,
+			   TERN_TCP_RST | TERN_TCP_ACK);
+}
+
+static void arm_rexmt(tern_tcb *tcb)
+{
+	if (tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER)
+		tern_tcp_timer_set(tcb, TCPT_REXMT,
+				   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+}
+
+/* Sequence space the FIN takes, once queued: it follows the last byte. */
+static uint32_t fin_seq(const tern_tcb *tcb) { return tcb->snd_una + tcb->snd.len; }
+
+
+void tern_tcp_retransmit_first(tern_tcb *tcb)
+{
+	uint8_t flags = 0;
+	uint32_t len = 0;
+	if (tcb->state == TERN_TCP_SYN_SENT) {
+		flags = TERN_TCP_SYN;
+	} else if (tcb->state == TERN_TCP_SYN_RECEIVED) {
+		flags = TERN_TCP_SYN | TERN_TCP_ACK;
+	} else {
+		uint32_t out = tcb->snd_max - tcb->snd_una;
+		len = out < tcb->smss ? out : tcb->smss;
+		if (len > tcb->snd.len)
+			len = tcb->snd.len;
+		if (tcb->fin_sent && tcb->snd_una + len == fin_seq(tcb))
+			flags |= TERN_TCP_FIN;
+		if (!len && !(flags & TERN_TCP_FIN))
+			return;
+	}
+	uint32_t seq = (flags & TERN_TCP_SYN) ? tcb->iss : tcb->snd_una;
+	TERN_COUNT(tcb->st, tcp_retrans_segs);
+	tcb->retransmits++;
+	tern_tcp_xmit(tcb, seq, len, flags | (len ? TERN_TCP_PSH : 0));
+	uint32_t end = seq + len + !!(flags & (TERN_TCP_SYN | TERN_TCP_FIN));
+	if (seq_gt(end, tcb->snd_nxt))
+		tcb->snd_nxt = end;
+}
+
+/* The handshake segments (RFC 9293 3.5). */
+static void output_syn(tern_tcb *tcb)
+{
+	if (tcb->snd_nxt != tcb->iss)
+		return;
+	uint8_t flags = tcb->state == TERN_TCP_SYN_SENT ? TERN_TCP_SYN : TERN_TCP_SYN | TERN_TCP_ACK;
+	if (tcb->backoff == 0)
+		tcb->rtt_start = tcb->st->now;
+	tern_tcp_xmit(tcb, tcb->iss, 0, flags);
+	tcb->snd_nxt = tcb->iss + 1;
+	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	arm_rexmt(tcb);
+}
+
+/* RFC 1122 4.2.3.4 (sender SWS) with Nagle (RFC 896): send a segment when
+ * it is full, or when it carries everything queued and nothing is in
+ * flight (or Nagle is off), or when it fills half the largest window the
+ * peer ever offered. */
+static bool worth_sending(const tern_tcb *tcb, uint32_t len, uint32_t avail)
+{
+	if (len >= tcb->smss)
+		return true;
+	if (len == avail && (tcb->nodelay || tcb->snd_nxt == tcb->snd_una))
+		return true;
+	return tcb->max_snd_wnd && len >= tcb->max_snd_wnd / 2;
+}
+
+static uint32_t usable_window(const tern_tcb *tcb)
+{
+	uint32_t wnd = tcb->snd_wnd < tcb->ccs.cwnd ? tcb->snd_wnd : tcb->ccs.cwnd;
+	uint32_t edge = tcb->snd_una + wnd;
+	return seq_gt(edge, tcb->snd_nxt) ? edge - tcb->snd_nxt : 0;
+}
+
+/* Send as many segments as the windows allow (RFC 9293 3.8.6). */
+static void output_data(tern_tcb *tcb)
+{
+	for (int guard = 0; guard < 1024; guard++) {
+		uint32_t off = tcb->snd_nxt - tcb->snd_una;
+		if (off > tcb->snd.len)
+			break;  /* only the FIN is beyond the data, and it is out */
+		uint32_t avail = tcb->snd.len - off;
+		uint32_t usable = usable_window(tcb);
+		uint32_t len = avail < usable ? avail : usable;
+		if (len > tcb->smss)
+			len = tcb->smss;
+		bool fin = tcb->fin_queued && len == avail;
+		if (len == 0 && !fin)
+			break;
+		if (len && !fin && !worth_sending(tcb, len, avail))
+			break;
+		uint8_t flags = TERN_TCP_ACK | (fin ? TERN_TCP_FIN : 0) |
+				(len && len == avail ? TERN_TCP_PSH : 0);
+		if (seq_lt(tcb->snd_nxt, tcb->snd_max)) {
+			TERN_COUNT(tcb->st, tcp_retrans_segs);
+			tcb->retransmits++;
+		} else if (!tcb->rtt_timing && len) {
+			tcb->rtt_timing = true;  /* Karn: time only new data */
+			tcb->rtt_seq = tcb->snd_nxt;
+			tcb->rtt_start = tcb->st->now;
+		}
+		tern_tcp_xmit(tcb, tcb->snd_nxt, len, flags);
+		if (fin) {
+			tcb->fin_sent = true;
+			tcb->fin_seqno = tcb->snd_nxt + len;
+		}
+		tcb->snd_nxt += len + fin;
+		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+		tcb->last_snd = tcb->st->now;
+		arm_rexmt(tcb);
+		if (fin)
+			break;
+	}
+}
+
+/* RFC 9293 3.8.6.1: data waits, the window is closed and nothing is in
+ * flight to bring an update: the persist timer probes. */
+static void check_persist(tern_tcb *tcb)
+{
+	uint32_t off = tcb->snd_nxt - tcb->snd_una;
+	bool waiting = off < tcb->snd.len;
+	if (waiting && tcb->snd_wnd == 0 && tcb->snd_nxt == tcb->snd_una &&
+	    tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER) {
+		if (tcb->deadline[TCPT_PERSIST] == TERN_TIME_NEVER)
+			tern_tcp_timer_set(tcb, TCPT_PERSIST,
+					   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff));
+	} else if (tcb->deadline[TCPT_PERSIST] != TERN_TIME_NEVER && tcb->snd_wnd) {
+		tcb->persist_backoff = 0;
+		tern_tcp_timer_clear(tcb, TCPT_PERSIST);
+	}
+}
+
+void tern_tcp_output(tern_tcb *tcb)
+{
+	switch (tcb->state) {
+	case TERN_TCP_SYN_SENT:
+	case TERN_TCP_SYN_RECEIVED:
+		output_syn(tcb);
+		return;
+	case TERN_TCP_ESTABLISHED:
+	case TERN_TCP_CLOSE_WAIT:
+	case TERN_TCP_FIN_WAIT_1:
+	case TERN_TCP_CLOSING:
+	case TERN_TCP_LAST_ACK:
+		output_data(tcb);
+		check_persist(tcb);
+		break;
+	default:
+		break;
+	}
+	if (tcb->ack_now && tcb->state != TERN_TCP_CLOSED)
+		tern_tcp_send_ack(tcb);
+}

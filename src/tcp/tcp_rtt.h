@@ -1,0 +1,31 @@
+/* tcp_rtt.h - the retransmission timer's estimator (RFC 6298). */
+#ifndef TERN_TCP_RTT_H
+#define TERN_TCP_RTT_H
+
+#include <stdbool.h>
+
+#include "tern/tern.h"
+
+/* RFC 6298 2.1: the RTO before any sample is 1 s. */
+#define TERN_RTO_INITIAL TERN_SEC(1)
+/* Clock granularity G of RFC 6298 2.2-2.3: tern's timer tick. */
+#define TERN_RTT_G TERN_MS(1)
+
+typedef struct tern_rtt {
+	tern_time srtt, rttvar, rto;
+	tern_time rto_min, rto_max;
+	bool has_sample;
+} tern_rtt;
+
+/* rto_min: RFC 6298 2.4 says 1 s; stacks commonly use 200 ms (the caller
+ * chooses). rto_max: at least 60 s (RFC 6298 2.5). */
+void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max);
+/* Take one RTT measurement R (RFC 6298 2.2 for the first, 2.3 after, with
+ * alpha = 1/8, beta = 1/4, K = 4) and recompute the RTO, clamped to
+ * [rto_min, rto_max]. */
+void tern_rtt_sample(tern_rtt *r, tern_time rtt);
+/* The RTO after `backoff` expirations (RFC 6298 5.5: doubling each time),
+ * never above rto_max. */
+tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff);
+
+#endif

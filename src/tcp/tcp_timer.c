@@ -1,0 +1,167 @@
+/* tcp_timer.c - the per-connection timers: an array of deadlines in the
+ * TCB and one wheel timer at the earliest; when it fires, each expired
+ * deadline is dispatched to its handler (RFC 6298 5.4-5.7 retransmission,
+ * RFC 9293 3.8.6.1 persist, RFC 1122 4.2.3.6 keepalive, RFC 1122 4.2.3.2
+ * delayed ACK, and the FIN-WAIT-2 limit). */
+#include <stddef.h>
+
+#include "sock/socket.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+void tern_tcp_timer_update(tern_tcb *tcb)
+{
+	tern_time first = TERN_TIME_NEVER;
+	for (int k = 0; k < TCPT_COUNT; k++)
+		if (tcb->deadline[k] < first)
+			first = tcb->deadline[k];
+	if (first == TERN_TIME_NEVER)
+		tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
+	else if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
+		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
+}
+
+void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
+{
+	tcb->deadline[k] = deadline;
+	tern_tcp_timer_update(tcb);
+}
+
+void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
+{
+	if (tcb->deadline[k] == TERN_TIME_NEVER)
+		return;
+	tcb->deadline[k] = TERN_TIME_NEVER;
+	tern_tcp_timer_update(tcb);
+}
+
+void tern_tcp_timer_clear_all(tern_tcb *tcb)
+{
+	for (int k = 0; k < TCPT_COUNT; k++)
+		tcb->deadline[k] = TERN_TIME_NEVER;
+	tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
+}
+
+/* Drop the connection; returns whether the TCB survives (it does while a
+ * socket still holds it, to report the error). */
+static bool drop(tern_tcb *tcb, int err)
+{
+	bool held = tcb->sock != NULL;
+	tern_tcb_drop(tcb, err);
+	return held;
+}
+
+/* RFC 1122 4.2.3.5: give up after R2 (a count of retransmissions, or the
+ * user timeout of RFC 5482 when set); SYNs have their own count. */
+static bool retries_exhausted(tern_tcb *tcb, tern_time now)
+{
+	if (tcb->user_timeout && tcb->first_rexmt_at &&
+	    now - tcb->first_rexmt_at >= tcb->user_timeout)
+		return true;
+	if (tcb->state == TERN_TCP_SYN_SENT || tcb->state == TERN_TCP_SYN_RECEIVED)
+		return tcb->backoff >= tcb->st->cfg.tcp_syn_retries;
+	return !tcb->user_timeout && tcb->backoff >= tcb->st->cfg.tcp_retries2;
+}
+
+/* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back
+ * the timer off, and (RFC 5681 3.1) collapse the congestion window. */
+static bool on_rexmt(tern_tcb *tcb, tern_time now)
+{
+	tern_stack *st = tcb->st;
+	if (!tcb->first_rexmt_at)
+		tcb->first_rexmt_at = now;
+	if (retries_exhausted(tcb, now)) {
+		TERN_COUNT(st, tcp_timeout_drops);
+		if (tcb->state == TERN_TCP_SYN_SENT)
+			TERN_COUNT(st, tcp_attempt_fails);
+		return drop(tcb, TERN_ETIMEDOUT);
+	}
+	TERN_COUNT(st, tcp_timeouts);
+	tcb->backoff++;
+	tcb->rtt_timing = false;  /* Karn: no sample from a retransmitted segment */
+	if (tcb->state >= TERN_TCP_ESTABLISHED) {
+		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
+		tcb->cc->on_rto(&tcb->ccs, tcb->cc_state);
+		tcb->in_recovery = false;
+		tcb->dupacks = 0;
+		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
+		tcb->recover = tcb->snd_max;
+	}
+	tcb->snd_nxt = tcb->snd_una;  /* go back N: resend from the left edge */
+	tern_tcp_retransmit_first(tcb);
+	tern_tcp_timer_set(tcb, TCPT_REXMT, now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+	tern_tcp_output(tcb);
+	return true;
+}
+
+/* RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: probe a zero window with one byte,
+ * backing off like the RTO, for as long as the peer keeps answering. */
+static bool on_persist(tern_tcb *tcb, tern_time now)
+{
+	TERN_COUNT(tcb->st, tcp_persist_probes);
+	tern_tcp_send_probe(tcb);
+	if (tcb->persist_backoff < 16)
+		tcb->persist_backoff++;
+	tern_tcp_timer_set(tcb, TCPT_PERSIST, now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff));
+	return true;
+}
+
+/* RFC 1122 4.2.3.6: after keep_idle without traffic send a probe (a
+ * segment with SEG.SEQ = SND.NXT-1 and no data) every keep_intvl; after
+ * keep_cnt unanswered probes the connection is dead. */
+static bool on_keepalive(tern_tcb *tcb, tern_time now)
+{
+	tern_stack *st = tcb->st;
+	if (now - tcb->last_rcv < tcb->keep_idle && tcb->keep_probes == 0) {
+		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->last_rcv + tcb->keep_idle);
+		return true;
+	}
+	if (tcb->keep_probes >= tcb->keep_cnt) {
+		TERN_COUNT(st, tcp_keepalive_drops);
+		return drop(tcb, TERN_ETIMEDOUT);
+	}
+	tcb->keep_probes++;
+	TERN_COUNT(st, tcp_keepalive_probes);
+	tern_tcp_send_keepalive(tcb);
+	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + tcb->keep_intvl);
+	return true;
+}
+
+static bool on_delack(tern_tcb *tcb, tern_time now)
+{
+	(void)now;
+	TERN_COUNT(tcb->st, tcp_delayed_acks);
+	tern_tcp_send_ack(tcb);
+	return true;
+}
+
+/* An orphaned FIN-WAIT-2 (the application closed; the peer never sends
+ * its FIN) would live forever: RFC 9293 leaves it open, every stack caps
+ * it (Linux tcp_fin_timeout). */
+static bool on_linger(tern_tcb *tcb, tern_time now)
+{
+	(void)now;
+	return drop(tcb, TERN_ETIMEDOUT);
+}
+
+typedef bool (*timer_handler)(tern_tcb *, tern_time);
+static const timer_handler handlers[TCPT_COUNT] = {
+	[TCPT_REXMT] = on_rexmt,
+	[TCPT_PERSIST] = on_persist,
+	[TCPT_KEEPALIVE] = on_keepalive,
+	[TCPT_DELACK] = on_delack,
+	[TCPT_LINGER] = on_linger,
+};
+
+void tern_tcp_timer_fire(tern_timer *t, tern_time now)
+{
+	tern_tcb *tcb = (tern_tcb *)((char *)t - offsetof(tern_tcb, timer));
+	for (int k = 0; k < TCPT_COUNT; k++) {
+		if (tcb->deadline[k] > now)
+			continue;
+		tcb->deadline[k] = TERN_TIME_NEVER;
+		if (!handlers[k](tcb, now))
+			return;  /* the connection is gone */
+	}
+	tern_tcp_timer_update(tcb);
+}

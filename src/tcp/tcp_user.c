@@ -1,0 +1,442 @@
+/* tcp_user.c - the RFC 9293 3.10 user calls (OPEN, SEND, RECEIVE, CLOSE,
+ * ABORT, STATUS) behind the socket API. */
+#include <string.h>
+
+#include "sock/socket.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
+{
+	memset(k, 0, sizeof *k);
+	/* RFC 1122 4.2.3.6: keepalive off by default, idle >= 2 hours */
+	k->keep_idle = TERN_SEC(7200);
+	k->keep_intvl = TERN_SEC(75);
+	k->keep_cnt = 9;
+	k->sndbuf = st->cfg.tcp_sndbuf;
+	k->rcvbuf = st->cfg.tcp_rcvbuf;
+	k->cc = tern_cc_default();
+}
+
+void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
+{
+	const tern_tcp_knobs *k = &s->knobs;
+	tcb->nodelay = k->nodelay;
+	tcb->keepalive_on = k->keepalive;
+	tcb->keep_idle = k->keep_idle;
+	tcb->keep_intvl = k->keep_intvl;
+	tcb->keep_cnt = k->keep_cnt;
+	tcb->user_timeout = k->user_timeout;
+	tcb->cc = k->cc;
+	tern_sndbuf_init(&tcb->snd, k->sndbuf);
+	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
+	struct tern_iface *ifc = tern_route_lookup(tcb->st, tcb->remote.addr, NULL);
+	uint32_t mtu = ifc ? ifc->mtu : 576;
+	/* RFC 9293 3.7.1: MSS = MTU - fixed IP and TCP headers */
+	tcb->rmss = (uint16_t)(mtu - TERN_IP4_HLEN - TERN_TCP_HLEN);
+	tcb->smss = 536;
+	tcb->ccs.mss = tcb->smss;
+}
+
+static bool tcp_port_in_use(tern_stack *st, uint16_t port, void *ctx)
+{
+	return tern_tcp_port_bound(st, *(uint32_t *)ctx, port);
+}
+
+int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
+{
+	tern_stack *st = s->st;
+	if (s->bound)
+		return TERN_EINVAL;
+	if (local->addr && !tern_ip4_local_iface(st, local->addr))
+		return TERN_EADDRNOTAVAIL;
+	uint32_t addr = local->addr;
+	uint16_t port = local->port;
+	if (port == 0)
+		port = tern_port_pick(st, tcp_port_in_use, &addr);
+	if (port == 0 || tern_tcp_port_bound(st, addr, port))
+		return TERN_EADDRINUSE;
+	s->local.addr = addr;
+	s->local.port = port;
+	s->bound = true;
+	tern_tcp_port_add(s);
+	return 0;
+}
+
+int tern_socket_listen(tern_socket *s, int backlog)
+{
+	if (!s)
+		return TERN_EINVAL;
+	if (s->kind != TERN_SOCK_TCP)
+		return TERN_EOPNOTSUPP;
+	if (s->tcb || backlog < 1 || backlog > 65535)
+		return TERN_EINVAL;
+	if (!s->bound) {
+		tern_endpoint any = {0, 0};
+		int rc = tern_tcp_bind(s, &any);
+		if (rc)
+			return rc;
+	}
+	s->listening = true;
+	s->backlog = (uint32_t)backlog;
+	return 0;
+}
+
+int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
+{
+	tern_stack *st = s->st;
+	if (s->listening || remote->addr == 0 || remote->port == 0)
+		return TERN_EINVAL;
+	if (s->tcb)
+		return s->tcb->state == TERN_TCP_SYN_SENT ? TERN_EALREADY : TERN_EISCONN;
+	uint32_t src = s->local.addr ? s->local.addr : tern_ip4_source_for(st, remote->addr);
+	if (!src)
+		return TERN_ENETUNREACH;
+	if (!s->bound) {
+		tern_endpoint l = {0, tern_tcp_ephemeral(st, src, remote)};
+		if (!l.port)
+			return TERN_EADDRNOTAVAIL;
+		int rc = tern_tcp_bind(s, &l);
+		if (rc)
+			return rc;
+	}
+	if (tern_tcb_lookup(st, src, s->local.port, remote->addr, remote->port) ||
+	    tern_tw_lookup(st, src, s->local.port, remote->addr, remote->port))
+		return TERN_EADDRINUSE;
+	tern_tcb *tcb = tern_tcb_new(st);
+	if (!tcb)
+		return TERN_ENOBUFS;
+	tcb->local.addr = src;
+	tcb->local.port = s->local.port;
+	tcb->remote = *remote;
+	tern_tcb_init_from_knobs(tcb, s);
+	tcb->iss = tern_tcp_isn(st, &tcb->local, &tcb->remote);
+	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->recover = tcb->iss;
+	tcb->state = TERN_TCP_SYN_SENT;
+	tern_tcb_hash(tcb);
+	tcb->sock = s;
+	s->tcb = tcb;
+	s->remote = *remote;
+	s->connected = true;
+	TERN_COUNT(st, tcp_active_opens);
+	tern_tcp_output(tcb);
+	return TERN_EINPROGRESS;
+}
+
+static tern_socket *new_child_socket(tern_socket *ls, tern_tcb *c)
+{
+	tern_socket *s;
+	if (tern_tcp_open(ls->st, &s))
+		return NULL;
+	s->knobs = ls->knobs;
+	s->local = c->local;
+	s->remote = c->remote;
+	s->connected = true;
+	s->tcb = c;
+	c->sock = s;
+	c->listener = NULL;
+	return s;
+}
+
+int tern_socket_accept(tern_socket *ls, tern_socket **out, tern_endpoint *peer)
+{
+	if (!ls || !out)
+		return TERN_EINVAL;
+	if (ls->kind != TERN_SOCK_TCP || !ls->listening)
+		return TERN_EINVAL;
+	tern_tcb *c = ls->acceptq_head;
+	if (!c)
+		return TERN_EAGAIN;
+	tern_socket *s = new_child_socket(ls, c);
+	if (!s)
+		return TERN_ENOBUFS;
+	ls->acceptq_head = c->qnext;
+	if (!ls->acceptq_head)
+		ls->acceptq_tail = NULL;
+	ls->acceptq_len--;
+	c->qnext = NULL;
+	if (peer)
+		*peer = c->remote;
+	*out = s;
+	return 0;
+}
+
+static int conn_error(tern_tcb *tcb)
+{
+	return tcb->err ? tcb->err : TERN_EPIPE;
+}
+
+int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
+{
+	if (!s || (!buf && len))
+		return TERN_EINVAL;
+	if (s->kind != TERN_SOCK_TCP)
+		return tern_socket_sendto(s, buf, len, NULL);
+	tern_tcb *tcb = s->tcb;
+	if (!tcb)
+		return TERN_ENOTCONN;
+	switch (tcb->state) {
+	case TERN_TCP_SYN_SENT:
+	case TERN_TCP_SYN_RECEIVED:
+	case TERN_TCP_ESTABLISHED:
+	case TERN_TCP_CLOSE_WAIT:
+		break;
+	default:
+		return conn_error(tcb);
+	}
+	if (tcb->fin_queued)
+		return TERN_EPIPE;
+	int n = tern_sndbuf_write(tcb->st, &tcb->snd, buf, len);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return len ? TERN_EAGAIN : 0;
+	if (flags & TERN_MSG_OOB) {
+		tcb->snd_up = tcb->snd_una + tcb->snd.len;
+		tcb->snd_urgent = true;
+	}
+	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
+	    tcb->state >= TERN_TCP_ESTABLISHED) {
+		tcb->ccs.now = tcb->st->now;
+		tcb->cc->on_idle_restart(&tcb->ccs, tcb->cc_state, tcb->st->now - tcb->last_snd,
+					 tern_rtt_rto(&tcb->rtt, 0));
+	}
+	tern_tcp_output(tcb);
+	return n;
+}
+
+/* After the reader frees space, tell the peer when the window grew enough
+ * to matter (RFC 1122 4.2.3.3: by min(half the buffer, one MSS)). */
+static void maybe_window_update(tern_tcb *tcb)
+{
+	uint32_t old = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
+	uint32_t now = tern_tcp_rcv_window(tcb);
+	if (now > old && (old == 0 || now - old >= 2u * tcb->rmss))
+		tern_tcp_send_ack(tcb);
+}
+
+int tern_socket_recv(tern_socket *s, void *buf, size_t cap, int flags)
+{
+	if (!s || (!buf && cap))
+		return TERN_EINVAL;
+	if (s->kind != TERN_SOCK_TCP)
+		return tern_socket_recvfrom(s, buf, cap, NULL);
+	tern_tcb *tcb = s->tcb;
+	if (!tcb)
+		return TERN_ENOTCONN;
+	if (tcb->rcv.len) {
+		uint32_t want = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+		uint32_t n = tern_rcvbuf_read(tcb->st, &tcb->rcv, buf, want, flags & TERN_MSG_PEEK);
+		if (tcb->rcv_urgent && seq_geq(tcb->rcv_nxt - tcb->rcv.len, tcb->rcv_up))
+			tcb->rcv_urgent = false;
+		if (!(flags & TERN_MSG_PEEK) && tcb->state >= TERN_TCP_ESTABLISHED &&
+		    tcb->state != TERN_TCP_CLOSED && tcb->state != TERN_TCP_TIME_WAIT)
+			maybe_window_update(tcb);
+		return (int)n;
+	}
+	if (tcb->fin_rcvd || tcb->rd_shut)
+		return 0;
+	if (tcb->err)
+		return tcb->err;
+	if (tcb->state == TERN_TCP_CLOSED)
+		return 0;
+	return TERN_EAGAIN;
+}
+
+/* RFC 9293 3.10.4 CLOSE: the FIN follows the queued data. */
+static void close_write(tern_tcb *tcb)
+{
+	switch (tcb->state) {
+	case TERN_TCP_SYN_SENT:
+		tern_tcb_drop(tcb, 0);
+		return;
+	case TERN_TCP_SYN_RECEIVED:
+		tcb->fin_queued = true;  /* sent once established */
+		return;
+	case TERN_TCP_ESTABLISHED:
+		tcb->fin_queued = true;
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1);
+		break;
+	case TERN_TCP_CLOSE_WAIT:
+		tcb->fin_queued = true;
+		tern_tcb_set_state(tcb, TERN_TCP_LAST_ACK);
+		break;
+	default:
+		return;
+	}
+	tern_tcp_output(tcb);
+}
+
+int tern_socket_shutdown(tern_socket *s, int how)
+{
+	if (!s || how < TERN_SHUT_RD || how > TERN_SHUT_RDWR)
+		return TERN_EINVAL;
+	if (s->kind != TERN_SOCK_TCP || !s->tcb)
+		return TERN_ENOTCONN;
+	if (how & TERN_SHUT_RD)
+		s->tcb->rd_shut = true;
+	if (how & TERN_SHUT_WR)
+		close_write(s->tcb);
+	return 0;
+}
+
+static bool synchronized(const tern_tcb *tcb)
+{
+	return tcb->state >= TERN_TCP_SYN_RECEIVED && tcb->state != TERN_TCP_TIME_WAIT;
+}
+
+/* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST> in synchronized states. */
+static void abort_tcb(tern_tcb *tcb)
+{
+	if (synchronized(tcb))
+		tern_tcp_send_bare(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
+				   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST);
+	tcb->sock = NULL;
+	tern_tcb_drop(tcb, TERN_ECONNABORTED);
+}
+
+static void close_listener(tern_socket *ls)
+{
+	while (ls->synq)
+		abort_tcb(ls->synq);
+	while (ls->acceptq_head)
+		abort_tcb(ls->acceptq_head);
+	ls->listening = false;
+}
+
+/* Called by tern_socket_close for TCP sockets: a listener takes its
+ * children down; a connection closes gracefully and lives on as an orphan
+ * until its FIN is acknowledged, unless unread data remains, in which case
+ * RFC 1122 4.2.2.13 says to reset. */
+void tern_tcp_close(tern_socket *s)
+{
+	if (s->listening)
+		close_listener(s);
+	if (s->in_port_table)
+		tern_tcp_port_remove(s);
+	tern_tcb *tcb = s->tcb;
+	s->tcb = NULL;
+	if (!tcb)
+		return;
+	if (tcb->rcv.len && synchronized(tcb)) {
+		abort_tcb(tcb);
+		return;
+	}
+	close_write(tcb);
+	tern_tcb_release(tcb);
+}
+
+unsigned tern_tcp_events(const tern_socket *s)
+{
+	if (s->listening)
+		return s->acceptq_head ? TERN_EV_READABLE : 0;
+	const tern_tcb *tcb = s->tcb;
+	if (!tcb)
+		return 0;
+	unsigned ev = 0;
+	bool closed = tcb->state == TERN_TCP_CLOSED;
+	if (tcb->rcv.len || tcb->fin_rcvd || tcb->err || closed)
+		ev |= TERN_EV_READABLE;
+	if ((tcb->state == TERN_TCP_ESTABLISHED || tcb->state == TERN_TCP_CLOSE_WAIT) &&
+	    !tcb->fin_queued && tern_sndbuf_space(&tcb->snd))
+		ev |= TERN_EV_WRITABLE;
+	if (tcb->err)
+		ev |= TERN_EV_ERROR | TERN_EV_WRITABLE;
+	if (tcb->fin_rcvd || closed)
+		ev |= TERN_EV_HUP;
+	return ev;
+}
+
+static tern_time seconds(int v) { return TERN_SEC((tern_time)v); }
+
+int tern_tcp_setopt(tern_socket *s, int opt, int value)
+{
+	tern_tcp_knobs *k = &s->knobs;
+	tern_tcb *tcb = s->tcb;
+	if (value < 0)
+		return TERN_EINVAL;
+	switch (opt) {
+	case TERN_SO_NODELAY:
+		k->nodelay = value != 0;
+		if (tcb) {
+			tcb->nodelay = k->nodelay;
+			tern_tcp_output(tcb);
+		}
+		return 0;
+	case TERN_SO_KEEPALIVE:
+		k->keepalive = value != 0;
+		if (tcb) {
+			tcb->keepalive_on = k->keepalive;
+			if (k->keepalive && tcb->state == TERN_TCP_ESTABLISHED)
+				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + tcb->keep_idle);
+			else if (!k->keepalive)
+				tern_tcp_timer_clear(tcb, TCPT_KEEPALIVE);
+		}
+		return 0;
+	case TERN_SO_KEEPIDLE:
+	case TERN_SO_KEEPINTVL:
+		if (value < 1 || value > 32767)
+			return TERN_EINVAL;
+		*(opt == TERN_SO_KEEPIDLE ? &k->keep_idle : &k->keep_intvl) = seconds(value);
+		break;
+	case TERN_SO_KEEPCNT:
+		if (value < 1 || value > 127)
+			return TERN_EINVAL;
+		k->keep_cnt = (unsigned)value;
+		break;
+	case TERN_SO_USER_TIMEOUT:
+		k->user_timeout = TERN_MS((tern_time)value);
+		break;
+	case TERN_SO_SNDBUF:
+	case TERN_SO_RCVBUF:
+		if (value < 1024 || value > (64 << 20) || tcb)
+			return TERN_EINVAL;
+		if (opt == TERN_SO_RCVBUF && value > 65535)
+			value = 65535;  /* no window scaling yet (RFC 7323) */
+		*(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = (uint32_t)value;
+		return 0;
+	default:
+		return TERN_EINVAL;
+	}
+	if (tcb) {
+		tcb->keep_idle = k->keep_idle;
+		tcb->keep_intvl = k->keep_intvl;
+		tcb->keep_cnt = k->keep_cnt;
+		tcb->user_timeout = k->user_timeout;
+	}
+	return 0;
+}
+
+int tern_tcp_getopt(tern_socket *s, int opt, int *value)
+{
+	const tern_tcp_knobs *k = &s->knobs;
+	switch (opt) {
+	case TERN_SO_NODELAY: *value = k->nodelay; return 0;
+	case TERN_SO_KEEPALIVE: *value = k->keepalive; return 0;
+	case TERN_SO_KEEPIDLE: *value = (int)(k->keep_idle / TERN_SEC(1)); return 0;
+	case TERN_SO_KEEPINTVL: *value = (int)(k->keep_intvl / TERN_SEC(1)); return 0;
+	case TERN_SO_KEEPCNT: *value = (int)k->keep_cnt; return 0;
+	case TERN_SO_USER_TIMEOUT: *value = (int)(k->user_timeout / 1000); return 0;
+	case TERN_SO_SNDBUF: *value = (int)k->sndbuf; return 0;
+	case TERN_SO_RCVBUF: *value = (int)k->rcvbuf; return 0;
+	case TERN_SO_ERROR:
+		*value = s->tcb ? s->tcb->err : 0;
+		if (s->tcb)
+			s->tcb->err = 0;
+		return 0;
+	default: return TERN_EINVAL;
+	}
+}
+
+int tern_socket_set_cc(tern_socket *s, const char *name)
+{
+	if (!s || !name || s->kind != TERN_SOCK_TCP)
+		return TERN_EINVAL;
+	const tern_cc_ops *cc = tern_cc_find(name);
+	if (!cc)
+		return TERN_ENOENT;
+	s->knobs.cc = cc;
+	if (s->tcb && s->tcb->state <= TERN_TCP_SYN_RECEIVED)
+		s->tcb->cc = cc;
+	return 0;
+}
