@@ -49,7 +49,8 @@ typedef struct tern_rcvbuf {
 /* The allocator wrappers the rings use (the stack's, with its counters). */
 struct tern_stack;
 
-/* cap above INT32_MAX is cut to INT32_MAX (write and place return int). */
+/* For both rings, a cap above INT32_MAX is cut to INT32_MAX (write and
+ * place return int). */
 void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap);
 void tern_sndbuf_free(struct tern_stack *st, tern_sndbuf *b);
 static inline uint32_t tern_sndbuf_space(const tern_sndbuf *b) { return b->cap - b->len; }

@@ -1,0 +1,262 @@
+/* tcp_buf.c - the send ring and the receive ring with its out-of-order
+ * intervals.
+ *
+ * Both rings index storage modulo cap and copy in at most two pieces, so
+ * a read, write or placement that straddles the end of storage costs one
+ * extra memcpy and nothing else. Storage is taken from the stack's
+ * allocator on first use and given back as soon as a ring holds nothing,
+ * so an idle connection costs only its TCB.
+ */
+#include <string.h>
+
+#include "core/stack.h"
+#include "tcp/tcp_buf.h"
+
+/* Return values are int, so a ring never holds more than INT32_MAX bytes;
+ * anything larger is cut at init. */
+#define RING_CAP_MAX 0x7fffffffu
+
+static uint32_t ring_cap(uint32_t cap)
+{
+	return cap > RING_CAP_MAX ? RING_CAP_MAX : cap;
+}
+
+/* idx + k modulo cap, for idx < cap and k <= cap. */
+static uint32_t ring_idx(uint32_t cap, uint32_t idx, uint32_t k)
+{
+	uint32_t room = cap - idx;
+	return k < room ? idx + k : k - room;
+}
+
+static void ring_put(uint8_t *mem, uint32_t cap, uint32_t at, const uint8_t *src, uint32_t n)
+{
+	uint32_t first = cap - at;
+	if (first > n)
+		first = n;
+	memcpy(mem + at, src, first);
+	memcpy(mem, src + first, n - first);
+}
+
+static void ring_get(const uint8_t *mem, uint32_t cap, uint32_t at, uint8_t *dst, uint32_t n)
+{
+	uint32_t first = cap - at;
+	if (first > n)
+		first = n;
+	memcpy(dst, mem + at, first);
+	memcpy(dst + first, mem, n - first);
+}
+
+/* ---- send ring ----------------------------------------------------------- */
+
+void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap)
+{
+	memset(b, 0, sizeof *b);
+	b->cap = ring_cap(cap);
+}
+
+static void sndbuf_release(struct tern_stack *st, tern_sndbuf *b)
+{
+	tern_mem_free(st, b->mem, b->cap);
+	b->mem = NULL;
+	b->head = 0;
+	b->len = 0;
+}
+
+void tern_sndbuf_free(struct tern_stack *st, tern_sndbuf *b)
+{
+	sndbuf_release(st, b);
+}
+
+int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n)
+{
+	uint32_t take = tern_sndbuf_space(b);
+	if (n < take)
+		take = (uint32_t)n;
+	if (take == 0)
+		return 0;
+	if (!b->mem) {
+		b->mem = tern_mem_alloc(st, b->cap);
+		if (!b->mem)
+			return TERN_ENOMEM;
+		b->head = 0;
+	}
+	ring_put(b->mem, b->cap, ring_idx(b->cap, b->head, b->len), data, take);
+	b->len += take;
+	return (int)take;
+}
+
+void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n)
+{
+	/* The contract says off + n <= len; a caller that breaks it gets the
+	 * bytes that exist rather than a read outside the ring. */
+	if (off >= b->len)
+		return;
+	if (n > b->len - off)
+		n = b->len - off;
+	ring_get(b->mem, b->cap, ring_idx(b->cap, b->head, off), out, n);
+}
+
+void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
+{
+	if (n >= b->len) {
+		sndbuf_release(st, b);
+		return;
+	}
+	b->head = ring_idx(b->cap, b->head, n);
+	b->len -= n;
+}
+
+/* ---- receive ring -------------------------------------------------------- */
+
+void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
+{
+	memset(b, 0, sizeof *b);
+	b->cap = ring_cap(cap);
+}
+
+static void rcvbuf_release(struct tern_stack *st, tern_rcvbuf *b)
+{
+	tern_mem_free(st, b->mem, b->cap);
+	b->mem = NULL;
+	b->head = 0;
+	b->len = 0;
+	b->nooo = 0;
+	b->ooo_bytes = 0;
+}
+
+void tern_rcvbuf_free(struct tern_stack *st, tern_rcvbuf *b)
+{
+	rcvbuf_release(st, b);
+}
+
+static void rcvbuf_release_if_empty(struct tern_stack *st, tern_rcvbuf *b)
+{
+	if (b->len == 0 && b->nooo == 0 && b->mem)
+		rcvbuf_release(st, b);
+}
+
+static uint32_t ooo_end(const tern_ooo *o)
+{
+	return o->off + o->len;
+}
+
+/* Copy bytes [from, to) of a segment that starts at edge offset seg_off. */
+static void rcv_copy(tern_rcvbuf *b, uint32_t seg_off, const uint8_t *data, uint32_t from,
+                     uint32_t to)
+{
+	uint32_t at = ring_idx(b->cap, b->head, b->len);
+	ring_put(b->mem, b->cap, ring_idx(b->cap, at, from), data + (from - seg_off), to - from);
+}
+
+/* Copy only the parts of [off, end) that intervals i..j-1 (the ones it
+ * touches) do not already hold: each byte enters the ring once, and when
+ * a retransmission disagrees with what is held, the first copy wins. */
+static void rcv_copy_gaps(tern_rcvbuf *b, uint32_t off, uint32_t end, const uint8_t *data,
+                          uint32_t i, uint32_t j)
+{
+	uint32_t p = off;
+	for (uint32_t k = i; k < j && p < end; k++) {
+		const tern_ooo *o = &b->ooo[k];
+		if (o->off > p)
+			rcv_copy(b, off, data, p, o->off < end ? o->off : end);
+		if (ooo_end(o) > p)
+			p = ooo_end(o);
+	}
+	if (p < end)
+		rcv_copy(b, off, data, p, end);
+}
+
+static void ooo_remove(tern_rcvbuf *b, uint32_t i, uint32_t count)
+{
+	memmove(&b->ooo[i], &b->ooo[i + count], (b->nooo - i - count) * sizeof b->ooo[0]);
+	b->nooo -= count;
+}
+
+static void ooo_insert(tern_rcvbuf *b, uint32_t i, uint32_t off, uint32_t len)
+{
+	memmove(&b->ooo[i + 1], &b->ooo[i], (b->nooo - i) * sizeof b->ooo[0]);
+	b->ooo[i].off = off;
+	b->ooo[i].len = len;
+	b->nooo++;
+}
+
+/* The in-order edge moves forward by adv bytes; intervals beyond it keep
+ * their place in the ring, so only their edge-relative offsets change. */
+static void rcv_advance(tern_rcvbuf *b, uint32_t adv)
+{
+	b->len += adv;
+	for (uint32_t k = 0; k < b->nooo; k++)
+		b->ooo[k].off -= adv;
+}
+
+int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const void *data,
+                      uint32_t n)
+{
+	uint32_t win = tern_rcvbuf_window(b);
+	if (n == 0 || off >= win)
+		return 0;
+	if (n > win - off)
+		n = win - off; /* RFC 9293 3.10.7.4: keep only what fits the window */
+	uint32_t end = off + n;
+
+	/* Intervals i..j-1 overlap or touch [off, end) and merge with it. */
+	uint32_t i = 0, j;
+	while (i < b->nooo && ooo_end(&b->ooo[i]) < off)
+		i++;
+	for (j = i; j < b->nooo && b->ooo[j].off <= end; j++)
+		;
+	if (i == j && off > 0 && b->nooo == TERN_OOO_MAX)
+		return TERN_ENOBUFS;
+	if (!b->mem) {
+		b->mem = tern_mem_alloc(st, b->cap);
+		if (!b->mem)
+			return TERN_ENOMEM;
+		b->head = 0;
+	}
+	rcv_copy_gaps(b, off, end, data, i, j);
+
+	uint32_t lo = off, hi = end, held = 0;
+	if (i < j) {
+		if (b->ooo[i].off < lo)
+			lo = b->ooo[i].off;
+		if (ooo_end(&b->ooo[j - 1]) > hi)
+			hi = ooo_end(&b->ooo[j - 1]);
+	}
+	for (uint32_t k = i; k < j; k++)
+		held += b->ooo[k].len;
+	ooo_remove(b, i, j - i);
+	/* No interval starts at 0, so lo == 0 only for in-order data, and
+	 * then every interval it swallowed is now in order too. */
+	if (lo == 0) {
+		b->ooo_bytes -= held;
+		rcv_advance(b, hi);
+		return (int)hi;
+	}
+	ooo_insert(b, i, lo, hi - lo);
+	b->ooo_bytes += hi - lo - held;
+	return 0;
+}
+
+uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint32_t n, bool peek)
+{
+	if (n > b->len)
+		n = b->len;
+	if (n == 0)
+		return 0;
+	ring_get(b->mem, b->cap, b->head, out, n);
+	if (!peek) {
+		b->head = ring_idx(b->cap, b->head, n);
+		b->len -= n;
+		rcvbuf_release_if_empty(st, b);
+	}
+	return n;
+}
+
+uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b)
+{
+	uint32_t dropped = b->ooo_bytes;
+	b->nooo = 0;
+	b->ooo_bytes = 0;
+	rcvbuf_release_if_empty(st, b);
+	return dropped;
+}

@@ -1,0 +1,58 @@
+/* tcp_rtt.c - SRTT, RTTVAR and RTO as RFC 6298 computes them, in integer
+ * microseconds. Karn's rule (which samples to take) is the caller's. */
+#include "tcp/tcp_rtt.h"
+
+/* Samples are cut here so that 7 * SRTT + R and SRTT + 4 * RTTVAR cannot
+ * overflow (SRTT and RTTVAR never exceed the largest sample). */
+#define RTT_SAMPLE_MAX (UINT64_MAX / 8)
+
+static tern_time rto_clamp(const tern_rtt *r, tern_time rto)
+{
+	/* RFC 6298 2.4 and 2.5. */
+	if (rto < r->rto_min)
+		rto = r->rto_min;
+	if (rto > r->rto_max)
+		rto = r->rto_max;
+	return rto;
+}
+
+void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max)
+{
+	r->srtt = 0;
+	r->rttvar = 0;
+	r->rto_min = rto_min;
+	/* A ceiling below the floor would make the clamp order decide; make
+	 * the floor win, as RFC 6298 2.4 is the safety rule. */
+	r->rto_max = rto_max < rto_min ? rto_min : rto_max;
+	r->has_sample = false;
+	r->rto = rto_clamp(r, TERN_RTO_INITIAL);
+}
+
+void tern_rtt_sample(tern_rtt *r, tern_time rtt)
+{
+	if (rtt > RTT_SAMPLE_MAX)
+		rtt = RTT_SAMPLE_MAX;
+	if (!r->has_sample) {
+		/* RFC 6298 2.2 */
+		r->srtt = rtt;
+		r->rttvar = rtt / 2;
+		r->has_sample = true;
+	} else {
+		/* RFC 6298 2.3, beta = 1/4 then alpha = 1/8; RTTVAR uses the
+		 * SRTT from before this sample. */
+		tern_time dev = r->srtt > rtt ? r->srtt - rtt : rtt - r->srtt;
+		r->rttvar = (3 * r->rttvar + dev) / 4;
+		r->srtt = (7 * r->srtt + rtt) / 8;
+	}
+	tern_time var = 4 * r->rttvar; /* K = 4 */
+	r->rto = rto_clamp(r, r->srtt + (var > TERN_RTT_G ? var : TERN_RTT_G));
+}
+
+tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff)
+{
+	/* RFC 6298 5.5: double per expiry, bounded by the maximum of 2.5. */
+	tern_time rto = r->rto;
+	for (unsigned i = 0; i < backoff && rto < r->rto_max; i++)
+		rto = rto > r->rto_max / 2 ? r->rto_max : rto * 2;
+	return rto > r->rto_max ? r->rto_max : rto;
+}
