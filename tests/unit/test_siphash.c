@@ -5,7 +5,7 @@
 
 static uint64_t vec(size_t n)
 {
-	uint8_t key[16], msg[64];
+	uint8_t key[16], msg[64] = {0};
 	for (int i = 0; i < 16; i++)
 		key[i] = (uint8_t)i;
 	for (size_t i = 0; i < n; i++)
