@@ -1,0 +1,111 @@
+/*
+ * host.h - the Linux runtime around the sans-I/O core: a configuration with
+ * real memory and entropy, a TUN device, a pcap file writer, clocks, and an
+ * event loop (epoll + timerfd + signalfd) that drives one stack.
+ *
+ * Errors are negative errno values; every TERN_E* code is one of them, so
+ * strerror(-rc) names any code these functions return.
+ */
+#ifndef TERN_HOST_H
+#define TERN_HOST_H
+
+#include <stdio.h>
+
+#include "dev.h"
+#include "tern.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- configuration and clocks --------------------------------------------- */
+
+/* tern_config_init() plus a malloc allocator, a getrandom(2) random source
+ * and a getrandom(2) secret. Returns 0, or a negative errno when the kernel
+ * gives no entropy for the secret. */
+int tern_host_config_init(tern_config *cfg);
+
+/* CLOCK_MONOTONIC in microseconds: the `now` the runtime passes the core. */
+tern_time tern_host_now(void);
+
+/* CLOCK_REALTIME minus CLOCK_MONOTONIC in microseconds: add it to a
+ * tern_host_now() value to get wall-clock time (the pcap tap's base_time). */
+tern_time tern_host_wall_base(void);
+
+/* ---- TUN device ----------------------------------------------------------- */
+
+/* Open a non-persistent layer-3 TUN device (IFF_TUN | IFF_NO_PI, non-blocking)
+ * called `name` (NULL or "" lets the kernel pick "tunN"). The device is
+ * removed when the tern_dev is deleted (tern_dev_del closes the fd).
+ * Errors: -ENOENT (no /dev/net/tun), -EPERM (needs CAP_NET_ADMIN), -EBUSY
+ * (name in use), -EINVAL (name too long), -ENOMEM. */
+int tern_tun_open(const char *name, const tern_allocator *a, tern_dev **out);
+
+/* The interface name the kernel gave the device, and its file descriptor. */
+const char *tern_tun_name(const tern_dev *tun);
+int tern_tun_fd(const tern_dev *tun);
+
+/* Give the Linux side of interface `name` the address linux_addr/prefix and
+ * the MTU, and bring the link up (which installs the connected route).
+ * Errors: -EINVAL (prefix > 32, mtu outside 68..65535), -ENODEV, -EPERM,
+ * -EADDRINUSE. */
+int tern_tun_configure(const char *name, uint32_t linux_addr, uint8_t prefix, uint32_t mtu);
+
+/* Read the packets waiting on the device (at most a bounded batch, so timers
+ * are not starved) and deliver each up with tern_dev_deliver(). Returns the
+ * number of packets read, or a negative errno on a read error. */
+int tern_tun_read(tern_dev *tun, tern_time now);
+
+/* ---- pcap file ------------------------------------------------------------ */
+
+/* Create (truncate) a capture file. Errors: negative errno from fopen. */
+int tern_pcap_file_open(const char *path, FILE **out);
+
+/* A tern_pcap_write_fn: ctx is the FILE * from tern_pcap_file_open. */
+int tern_pcap_file_write(void *ctx, const void *buf, size_t len);
+
+/* Flush and close. Returns 0, or a negative errno if any data was lost. */
+int tern_pcap_file_close(FILE *f);
+
+/* ---- event loop ----------------------------------------------------------- */
+
+typedef struct tern_loop tern_loop;
+
+/* Called when fd is readable. A negative return stops tern_loop_run(),
+ * which returns that value. */
+typedef int (*tern_loop_fd_fn)(void *ctx, tern_time now);
+
+/* Extra work each iteration, after the stack and device were polled.
+ * Returns the next time it wants to run (TERN_TIME_NEVER when idle). */
+typedef tern_time (*tern_loop_hook_fn)(void *ctx, tern_time now);
+
+/* Create a loop driving stack `st` whose interface sits on device `top`
+ * (the top of its middleware chain; polled each iteration). Blocks SIGINT
+ * and SIGTERM for the thread so they arrive through a signalfd instead;
+ * tern_loop_del restores the previous mask. Errors: -ENOMEM, or the
+ * negative errno of epoll_create1, timerfd_create or signalfd. */
+int tern_loop_new(tern_stack *st, tern_dev *top, tern_loop **out);
+void tern_loop_del(tern_loop *l);
+
+/* Watch fd for readability (at most 8 fds). Errors: -ENOSPC, or epoll_ctl's. */
+int tern_loop_add_fd(tern_loop *l, int fd, tern_loop_fd_fn fn, void *ctx);
+
+/* Watch a TUN device: tern_tun_read() it whenever its fd is readable. The
+ * packets travel up through whatever middleware sits above it. */
+int tern_loop_add_tun(tern_loop *l, tern_dev *tun);
+
+/* Install the per-iteration hook (NULL removes it). */
+void tern_loop_set_hook(tern_loop *l, tern_loop_hook_fn fn, void *ctx);
+
+/* Make tern_loop_run() return 0 at the end of the current iteration; safe
+ * from inside callbacks (a fd callback, a hook, a socket callback). */
+void tern_loop_stop(tern_loop *l);
+
+/* Run until SIGINT or SIGTERM (returns the signal number), tern_loop_stop()
+ * (returns 0), or an error (returns a negative errno). */
+int tern_loop_run(tern_loop *l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# test_up_args.sh - `tern up` (and `tern` itself) refuse invalid arguments with
+# exactly one line on stderr and exit status 2, before touching any device,
+# so this needs no root.   env: TERN = the tern binary.
+set -u
+: "${TERN:?TERN must name the tern binary}"
+mkdir -p "${TERN_TEST_TMP:-/tmp}"
+TMP=$(mktemp -d "${TERN_TEST_TMP:-/tmp}/up_args.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+failed=0
+
+# expect_invalid DESCRIPTION ARGS...: exit 2, nothing on stdout, one stderr line.
+expect_invalid() {
+	local what=$1
+	shift
+	timeout 10 "$TERN" "$@" >"$TMP/out" 2>"$TMP/err"
+	local status=$? lines
+	lines=$(wc -l <"$TMP/err")
+	if [ "$status" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$TMP/out" ]; then
+		echo "ok   $what: $(cat "$TMP/err")"
+	else
+		echo "FAIL $what: status $status (want 2), $lines stderr lines (want 1)"
+		sed 's/^/     /' "$TMP/err" "$TMP/out"
+		failed=1
+	fi
+}
+
+ok=(--addr 192.0.2.2/24 --peer 192.0.2.1/24)
+expect_invalid "unknown command" frobnicate
+expect_invalid "no command"
+expect_invalid "unknown option" up "${ok[@]}" --bogus
+expect_invalid "unknown short option" up "${ok[@]}" -x
+expect_invalid "missing value" up "${ok[@]}" --mtu
+expect_invalid "value on a flag" up "${ok[@]}" --stats=1
+expect_invalid "stray argument" up "${ok[@]}" extra
+expect_invalid "missing --addr" up --peer 192.0.2.1/24
+expect_invalid "missing --peer" up --addr 192.0.2.2/24
+expect_invalid "bad address" up --addr 192.0.2/24 --peer 192.0.2.1/24
+expect_invalid "octet over 255" up --addr 192.0.2.256/24 --peer 192.0.2.1/24
+expect_invalid "prefix over 32" up --addr 192.0.2.2/33 --peer 192.0.2.1/24
+expect_invalid "same address" up --addr 192.0.2.1/24 --peer 192.0.2.1/24
+expect_invalid "addr outside subnet" up --addr 198.51.100.2/24 --peer 192.0.2.1/24
+expect_invalid "loss over 1" up "${ok[@]}" --loss 1.5
+expect_invalid "negative dup" up "${ok[@]}" --dup -0.1
+expect_invalid "reorder not a number" up "${ok[@]}" --reorder lots
+expect_invalid "corrupt nan" up "${ok[@]}" --corrupt nan
+expect_invalid "negative delay" up "${ok[@]}" --delay -5
+expect_invalid "seed not a number" up "${ok[@]}" --seed 12x
+expect_invalid "mtu too small" up "${ok[@]}" --mtu 67
+expect_invalid "mtu too big" up "${ok[@]}" --mtu 65536
+expect_invalid "tun name too long" up "${ok[@]}" --tun abcdefghijklmnop
+
+if "$TERN" up --help >"$TMP/out" 2>&1 && grep -q -- "--peer" "$TMP/out"; then
+	echo "ok   tern up --help exits 0"
+else
+	echo "FAIL tern up --help"
+	failed=1
+fi
+[ "$failed" -eq 0 ] && echo "PASS"
+exit "$failed"
