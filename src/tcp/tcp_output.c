@@ -75,14 +75,18 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 	return tern_ip4_output(st, p, &o);
 }
 
+/* A pure ACK carries SND.MAX rather than SND.NXT: after a timeout SND.NXT
+ * steps back to SND.UNA, and an ACK numbered below what the peer already
+ * holds would fail its acceptability test (RFC 9293 3.10.7.4), so both
+ * sides could discard each other's ACKs forever (FreeBSD does the same). */
 void tern_tcp_send_ack(tern_tcb *tcb)
 {
-	tern_tcp_xmit(tcb, tcb->snd_nxt, 0, TERN_TCP_ACK);
+	tern_tcp_xmit(tcb, tcb->snd_max, 0, TERN_TCP_ACK);
 }
 
 void tern_tcp_send_keepalive(tern_tcb *tcb)
 {
-	tern_tcp_xmit(tcb, tcb->snd_nxt - 1, 0, TERN_TCP_ACK);
+	tern_tcp_xmit(tcb, tcb->snd_max - 1, 0, TERN_TCP_ACK);
 }
 
 /* One byte past the closed window; the byte becomes part of the flight so
