@@ -5,6 +5,7 @@
 #   make bench    benchmarks
 #   make install  install library, headers, tern.pc and the tern command
 #   make clean
+MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
