@@ -20,8 +20,10 @@ deps:
 build/CMakeCache.txt:
 	@cmake -S . -B build -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
 
+# Build output goes to build/build.log and is shown only when the build fails.
 build: build/CMakeCache.txt
-	@cmake --build build -j $(JOBS)
+	@echo "building tern (log: build/build.log)"
+	@cmake --build build -j $(JOBS) >build/build.log 2>&1 || { cat build/build.log; exit 1; }
 
 run: deps build
 	@./build/tern demo --pcap build/demo.pcap
@@ -34,7 +36,8 @@ test-plain: build
 	@cd build && ctest --output-on-failure -j $(JOBS)
 
 test-asan: build-asan/CMakeCache.txt
-	@cmake --build build-asan -j $(JOBS)
+	@echo "building the sanitizer build (log: build-asan/build.log)"
+	@cmake --build build-asan -j $(JOBS) >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@echo "== tests (AddressSanitizer + UBSan build) =="
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
