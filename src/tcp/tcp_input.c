@@ -84,7 +84,7 @@ static void establish(tern_tcb *tcb)
 /* A sample from the SYN exchange when the SYN was not retransmitted. */
 static void handshake_rtt(tern_tcb *tcb)
 {
-	if (tcb->backoff == 0 && tcb->rtt_start)
+	if (tcb->backoff == 0 && tcb->rtt_timing)
 		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
 	tcb->rtt_timing = false;
 	tcb->backoff = 0;

@@ -89,18 +89,37 @@ void tern_tcp_send_keepalive(tern_tcb *tcb)
 	tern_tcp_xmit(tcb, tcb->snd_max - 1, 0, TERN_TCP_ACK);
 }
 
-/* One byte past the closed window; the byte becomes part of the flight so
- * that its acknowledgment is recognised. */
+static uint32_t usable_window(const tern_tcb *tcb);
+static void arm_rexmt(tern_tcb *tcb);
+
+/* The persist timer's expiry (RFC 9293 3.8.6.1, RFC 1122 4.2.3.4): with a
+ * window too small for the sender's SWS rule, send what it allows anyway
+ * (the override timeout); with a closed window, one byte past it, which
+ * becomes part of the flight so that its acknowledgment is recognised. */
 void tern_tcp_send_probe(tern_tcb *tcb)
 {
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
-	if (off < tcb->snd.len) {
-		tern_tcp_xmit(tcb, tcb->snd_nxt, 1, TERN_TCP_ACK);
-		tcb->snd_nxt++;
-		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
-	} else {
+	if (off >= tcb->snd.len) {
 		tern_tcp_send_keepalive(tcb);
+		return;
 	}
+	uint32_t len = usable_window(tcb);
+	if (len > tcb->snd.len - off)
+		len = tcb->snd.len - off;
+	if (len > tcb->smss)
+		len = tcb->smss;
+	if (len == 0) {
+		/* Closed window: the byte is offered, not counted as sent, so the
+		 * persist timer keeps probing until the window opens; if the peer
+		 * takes it, its ACK (<= SND.MAX) moves SND.UNA past it. */
+		tern_tcp_xmit(tcb, tcb->snd_nxt, 1, TERN_TCP_ACK);
+		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt + 1);
+		return;
+	}
+	tern_tcp_xmit(tcb, tcb->snd_nxt, len, TERN_TCP_ACK | TERN_TCP_PSH);
+	tcb->snd_nxt += len;
+	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	arm_rexmt(tcb);  /* real data in an open window: normal recovery */
 }
 
 void tern_tcp_send_challenge_ack(tern_tcb *tcb)
@@ -192,8 +211,10 @@ static void output_syn(tern_tcb *tcb)
 	if (tcb->snd_nxt != tcb->iss)
 		return;
 	uint8_t flags = tcb->state == TERN_TCP_SYN_SENT ? TERN_TCP_SYN : TERN_TCP_SYN | TERN_TCP_ACK;
-	if (tcb->backoff == 0)
+	if (tcb->backoff == 0) {  /* Karn: only an unrepeated SYN is timed */
+		tcb->rtt_timing = true;
 		tcb->rtt_start = tcb->st->now;
+	}
 	tern_tcp_xmit(tcb, tcb->iss, 0, flags);
 	tcb->snd_nxt = tcb->iss + 1;
 	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
@@ -261,18 +282,19 @@ static void output_data(tern_tcb *tcb)
 	}
 }
 
-/* RFC 9293 3.8.6.1: data waits, the window is closed and nothing is in
- * flight to bring an update: the persist timer probes. */
+/* RFC 9293 3.8.6.1 and RFC 1122 4.2.3.4: data waits and nothing is in
+ * flight to bring an update, because the window is closed or too small to
+ * be worth a segment: the persist timer probes (or overrides the SWS rule). */
 static void check_persist(tern_tcb *tcb)
 {
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	bool waiting = off < tcb->snd.len;
-	if (waiting && tcb->snd_wnd == 0 && tcb->snd_nxt == tcb->snd_una &&
+	if (waiting && tcb->snd_nxt == tcb->snd_una &&
 	    tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER) {
 		if (tcb->deadline[TCPT_PERSIST] == TERN_TIME_NEVER)
 			tern_tcp_timer_set(tcb, TCPT_PERSIST,
 					   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff));
-	} else if (tcb->deadline[TCPT_PERSIST] != TERN_TIME_NEVER && tcb->snd_wnd) {
+	} else if (tcb->deadline[TCPT_PERSIST] != TERN_TIME_NEVER) {
 		tcb->persist_backoff = 0;
 		tern_tcp_timer_clear(tcb, TCPT_PERSIST);
 	}

@@ -295,6 +295,21 @@ static void abort_tcb(tern_tcb *tcb)
 	tern_tcb_drop(tcb, TERN_ECONNABORTED);
 }
 
+/* The socket goes at once; a connection that is not synchronized, or is
+ * already CLOSED or in TIME-WAIT, sends nothing (3.10.5). */
+int tern_socket_abort(tern_socket *s)
+{
+	if (!s)
+		return TERN_EINVAL;
+	tern_tcb *tcb = s->kind == TERN_SOCK_TCP ? s->tcb : NULL;
+	s->tcb = NULL;
+	if (tcb && (tcb->state == TERN_TCP_CLOSED || tcb->state == TERN_TCP_TIME_WAIT))
+		tern_tcb_release(tcb);
+	else if (tcb)
+		abort_tcb(tcb);
+	return tern_socket_close(s);
+}
+
 static void close_listener(tern_socket *ls)
 {
 	while (ls->synq)
