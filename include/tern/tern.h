@@ -230,6 +230,8 @@ tern_time tern_stack_now(const tern_stack *st);
 	X(tcp_timeout_drops, "TCP connections dropped: retransmissions exhausted") \
 	X(tcp_delayed_acks, "TCP delayed ACKs sent")                             \
 	X(tcp_time_wait_reused, "TCP TIME-WAIT records ended by a new SYN")      \
+	X(tcp_icmp_out_of_window, "ICMP errors quoting a sequence number not in flight") \
+	X(tcp_icmp_aborts, "TCP connection attempts ended by an ICMP hard error") \
 	X(pkt_alloc_fail, "packet buffer allocations refused")                   \
 	X(mem_alloc_fail, "allocator refusals")
 

@@ -106,13 +106,26 @@ void tern_icmp_send_error(struct tern_stack *st, const tern_ip4_repr *ip,
 			  const uint8_t *raw, size_t raw_len, uint8_t type,
 			  uint8_t code, uint16_t mtu);
 
+/* An ICMP error, as the transport that sent the quoted datagram sees it. */
+typedef struct tern_icmp_err {
+	uint32_t src, dst;       /* the quoted datagram's addresses: ours first */
+	uint16_t sport, dport;
+	const uint8_t *l4;       /* the quoted transport header, l4_len >= 8 */
+	size_t l4_len;
+	uint8_t type, code;
+	uint16_t mtu;            /* next-hop MTU of "fragmentation needed" */
+	int err;                 /* the TERN_E* code it maps to */
+	bool hard;               /* RFC 1122 4.2.3.9: protocol or port unreachable */
+} tern_icmp_err;
+
 /* ---- udp/ -------------------------------------------------------------- */
 void tern_udp_input(struct tern_stack *st, struct tern_iface *ifc,
 		    const tern_ip4_repr *ip, const uint8_t *raw, size_t raw_len);
-/* An ICMP error quoting a UDP datagram we sent (src/dst are the quoted
- * header's addresses, i.e. ours first). Returns true when a socket took it. */
-bool tern_udp_icmp_error(struct tern_stack *st, uint32_t src, uint32_t dst,
-			 uint16_t sport, uint16_t dport, int err);
+/* An ICMP error quoting a UDP datagram we sent. Returns true when a socket
+ * took it. */
+bool tern_udp_icmp_error(struct tern_stack *st, const tern_icmp_err *e);
+/* The same for TCP (src/tcp/tcp_icmp.c). */
+bool tern_tcp_icmp_error(struct tern_stack *st, const tern_icmp_err *e);
 
 /* ---- core/ports.c --------------------------------------------------------- */
 /* Pick an ephemeral port (RFC 6056, RFC 6335 range 49152..65535) for which

@@ -64,12 +64,22 @@ static void error_input(tern_stack *st, const tern_icmp4_repr *m)
 		TERN_COUNT(st, icmp_in_errors);
 		return;
 	}
-	const uint8_t *l4 = q + hl;
-	uint32_t src = tern_get32(q + 12), dst = tern_get32(q + 16);
+	tern_icmp_err e = {
+		.src = tern_get32(q + 12), .dst = tern_get32(q + 16),
+		.sport = tern_get16(q + hl), .dport = tern_get16(q + hl + 2),
+		.l4 = q + hl, .l4_len = m->data_len - hl,
+		.type = m->type, .code = m->code, .mtu = m->mtu,
+		.err = error_to_errno(m->type, m->code),
+		.hard = m->type == TERN_ICMP_DEST_UNREACH &&
+			(m->code == TERN_ICMP_PROTO_UNREACH || m->code == TERN_ICMP_PORT_UNREACH),
+	};
 	bool taken = false;
-	if (tern_ip4_local_iface(st, src) && q[9] == TERN_IPPROTO_UDP)
-		taken = tern_udp_icmp_error(st, src, dst, tern_get16(l4), tern_get16(l4 + 2),
-					    error_to_errno(m->type, m->code));
+	if (tern_ip4_local_iface(st, e.src)) {
+		if (q[9] == TERN_IPPROTO_UDP)
+			taken = tern_udp_icmp_error(st, &e);
+		else if (q[9] == TERN_IPPROTO_TCP)
+			taken = tern_tcp_icmp_error(st, &e);
+	}
 	if (!taken)
 		TERN_COUNT(st, icmp_in_unmatched);
 }

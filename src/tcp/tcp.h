@@ -60,6 +60,7 @@ struct tern_tcb {
 	bool ack_now;                  /* an ACK must go out with the next output */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
 	int err;                       /* error for the application (TERN_E*) */
+	int soft_err;                  /* last ICMP soft error (RFC 1122 4.2.3.9) */
 
 	/* timers */
 	tern_timer timer;

@@ -74,7 +74,8 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		TERN_COUNT(st, tcp_timeout_drops);
 		if (tcb->state == TERN_TCP_SYN_SENT)
 			TERN_COUNT(st, tcp_attempt_fails);
-		return drop(tcb, TERN_ETIMEDOUT);
+		/* RFC 1122 4.2.3.9: a soft error seen meanwhile says why */
+		return drop(tcb, tcb->soft_err ? tcb->soft_err : TERN_ETIMEDOUT);
 	}
 	TERN_COUNT(st, tcp_timeouts);
 	tcb->backoff++;

@@ -209,14 +209,13 @@ void tern_udp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr 
 /* RFC 1122 4.1.3.3: ICMP errors are passed to the application. As in
  * Linux (without IP_RECVERR) only a connected socket reports them: an
  * unconnected one cannot tell which of its peers the error concerns. */
-bool tern_udp_icmp_error(tern_stack *st, uint32_t src, uint32_t dst, uint16_t sport,
-			 uint16_t dport, int err)
+bool tern_udp_icmp_error(tern_stack *st, const tern_icmp_err *e)
 {
-	tern_socket *s = lookup(st, src, sport, dst, dport);
+	tern_socket *s = lookup(st, e->src, e->sport, e->dst, e->dport);
 	if (!s)
 		return false;
 	if (s->connected) {
-		s->err = err;
+		s->err = e->err;
 		tern_socket_notify(s);
 	}
 	return true;

@@ -1,0 +1,90 @@
+/* test_tcp_icmp.c - ICMP errors about TCP segments: a port unreachable
+ * for our SYN refuses the connection; an error quoting a sequence number
+ * not in flight is ignored and counted (RFC 5927); an established
+ * connection survives a hard error (RFC 5461). */
+#include "fixture.h"
+#include "tt.h"
+
+static uint8_t buf[2048];
+
+/* Answer the segment f sent last with an ICMP error quoting it, shifted by
+ * seq_delta in its sequence number. */
+static void icmp_about_last(fixture *f, uint8_t code, uint32_t seq_delta)
+{
+	uint8_t quote[28];
+	memcpy(quote, f->out[f->nout - 1].data, sizeof quote);
+	tern_put32(quote + 24, tern_get32(quote + 24) + seq_delta);
+	uint8_t icmp[64];
+	tern_icmp4_repr m = {.type = TERN_ICMP_DEST_UNREACH, .code = code, .data = quote,
+			     .data_len = sizeof quote};
+	size_t il = tern_icmp4_build(icmp, sizeof icmp, &m);
+	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_ICMP, 1, 0, false, icmp, il);
+	fx_input(f, buf, n, TERN_MS(1));
+}
+
+static tern_socket *connecting(fixture *f)
+{
+	tern_socket *s;
+	tern_endpoint dst = {FX_PEER, 80};
+	if (tern_tcp_open(f->st, &s) || tern_socket_connect(s, &dst) != TERN_EINPROGRESS)
+		return NULL;
+	return s;
+}
+
+TT_TEST(test_port_unreachable_for_our_syn_refuses_the_connection)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *s = connecting(&f);
+	TT_CHECK(s && f.nout == 1);
+	icmp_about_last(&f, TERN_ICMP_PORT_UNREACH, 0);
+	uint8_t b[4];
+	TT_EQ(tern_socket_recv(s, b, sizeof b, 0), TERN_ECONNREFUSED);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_icmp_aborts, 1);
+	fx_fini(&f);
+}
+
+TT_TEST(test_icmp_error_quoting_a_sequence_not_in_flight_is_ignored)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *s = connecting(&f);
+	TT_CHECK(s);
+	icmp_about_last(&f, TERN_ICMP_PORT_UNREACH, 100000);
+	tern_tcp_info i;
+	TT_EQ(tern_socket_info(s, &i), 0);
+	TT_EQ(i.state, TERN_TCP_SYN_SENT);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_icmp_out_of_window, 1);
+	fx_fini(&f);
+}
+
+TT_TEST(test_established_connection_survives_hard_icmp_error)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *s = connecting(&f);
+	TT_CHECK(s);
+	/* the peer's SYN-ACK */
+	tern_tcp_repr syn;
+	TT_EQ(tern_tcp_parse(f.out[0].data + 20, f.out[0].len - 20, FX_US, FX_PEER, true, &syn), 0);
+	uint8_t seg[64];
+	tern_tcp_repr h = {.sport = 80, .dport = syn.sport, .seq = 5000, .ack = syn.seq + 1,
+			   .flags = TERN_TCP_SYN | TERN_TCP_ACK, .wnd = 65535};
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, FX_US);
+	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
+	fx_input(&f, buf, n, TERN_MS(1));
+	TT_EQ(tern_socket_send(s, "x", 1, 0), 1);
+	icmp_about_last(&f, TERN_ICMP_PORT_UNREACH, 0);
+	tern_tcp_info i;
+	TT_EQ(tern_socket_info(s, &i), 0);
+	TT_EQ(i.state, TERN_TCP_ESTABLISHED);
+	fx_fini(&f);
+}
+
+TT_MAIN(test_port_unreachable_for_our_syn_refuses_the_connection,
+	test_icmp_error_quoting_a_sequence_not_in_flight_is_ignored,
+	test_established_connection_survives_hard_icmp_error)
