@@ -287,6 +287,11 @@ enum {
 
 typedef void (*tern_socket_cb)(tern_socket *s, unsigned events, void *ctx);
 
+/* Socket calls act at the stack's current time: the `now` of its latest
+ * tern_stack_input or tern_stack_poll. When time has passed since, call
+ * tern_stack_poll(st, now) first, so that what the call sends is stamped
+ * and timed correctly. */
+
 /* Open a UDP socket. Errors: TERN_ENOMEM, TERN_ENOBUFS (max_sockets). */
 int tern_udp_open(tern_stack *st, tern_socket **out);
 

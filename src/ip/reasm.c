@@ -86,14 +86,17 @@ static void on_timeout(tern_timer *t, tern_time now)
 	(void)now;
 	TERN_COUNT(st, ip_reasm_timeout);
 	if (d->hlen && d->frags && d->frags->off == 0) {
-		/* Quote the first fragment's header and first 8 data bytes. */
-		uint8_t q[60 + 8];
+		/* Quote the first fragment's header as it arrived and its first
+		 * 8 data bytes; the repr the ICMP layer checks comes from a copy
+		 * whose total length fits the quote. */
+		uint8_t q[60 + 8], fit[60 + 8];
 		uint16_t n = d->frags->len < 8 ? d->frags->len : 8;
 		memcpy(q, d->hdr, d->hlen);
 		memcpy(q + d->hlen, d->frags->data, n);
+		memcpy(fit, q, sizeof fit);
+		tern_put16(fit + 2, (uint16_t)(d->hlen + n));
 		tern_ip4_repr ip;
-		tern_put16(q + 2, (uint16_t)(d->hlen + n));
-		if (tern_ip4_parse(q, d->hlen + n, false, &ip) == TERN_WIRE_OK)
+		if (tern_ip4_parse(fit, d->hlen + n, false, &ip) == TERN_WIRE_OK)
 			tern_icmp_send_error(st, &ip, q, d->hlen + n, TERN_ICMP_TIME_EXCEEDED, 1, 0);
 	}
 	drop_dgram(st, d);

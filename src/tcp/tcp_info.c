@@ -5,10 +5,23 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 
+/* A socket may hold its TCB through TIME-WAIT (tern_tcb_time_wait); the
+ * state is then the record's, which ends after 2 MSL (RFC 9293 3.6.1) or
+ * when a new SYN takes the tuple: CLOSED from then on. */
+static int tcb_state(const tern_tcb *tcb)
+{
+	if (tcb->state != TERN_TCP_TIME_WAIT)
+		return tcb->state;
+	if (tern_tw_lookup(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
+			   tcb->remote.port))
+		return TERN_TCP_TIME_WAIT;
+	return TERN_TCP_CLOSED;
+}
+
 static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 {
 	memset(o, 0, sizeof *o);
-	o->state = tcb->state;
+	o->state = tcb_state(tcb);
 	o->local = tcb->local;
 	o->remote = tcb->remote;
 	o->snd_wnd = tcb->snd_wnd;

@@ -79,6 +79,10 @@ static void establish(tern_tcb *tcb)
 	if (tcb->keepalive_on)
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + tcb->keep_idle);
 	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED);
+	/* 3.10.4: a CLOSE queued in SYN-RECEIVED is processed on entering
+	 * ESTABLISHED: its FIN goes out now, so the state is FIN-WAIT-1. */
+	if (tcb->fin_queued)
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1);
 }
 
 /* A sample from the SYN exchange when the SYN was not retransmitted. */
@@ -92,7 +96,7 @@ static void handshake_rtt(tern_tcb *tcb)
 	tern_tcp_timer_clear(tcb, TCPT_REXMT);
 }
 
-static void process_text_and_fin(tern_tcb *tcb, seg_in *s);
+static bool process_text_and_fin(tern_tcb *tcb, seg_in *s);
 
 static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 {
@@ -129,8 +133,7 @@ static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 		/* data or FIN riding on the SYN-ACK follows the SYN */
 		s->h.seq++;
 		s->h.flags &= (uint8_t)~TERN_TCP_SYN;
-		process_text_and_fin(tcb, s);
-		if (tcb->state != TERN_TCP_CLOSED)
+		if (process_text_and_fin(tcb, s))
 			tern_tcp_output(tcb);
 		return;
 	}
@@ -227,18 +230,34 @@ static bool check_rst(tern_tcb *tcb, const seg_in *s)
 	}
 }
 
-/* Fourth: a SYN in a synchronized state (RFC 5961 4): challenge ACK. A
- * retransmitted SYN in SYN-RECEIVED gets the SYN-ACK again instead. */
+/* Fourth: a SYN in a synchronized state (RFC 5961 4): challenge ACK. */
 static bool check_syn(tern_tcb *tcb, const seg_in *s)
 {
 	if (!has(s, TERN_TCP_SYN))
 		return true;
-	if (tcb->state == TERN_TCP_SYN_RECEIVED && s->h.seq == tcb->irs) {
+	tern_tcp_send_challenge_ack(tcb);
+	return false;
+}
+
+/* The peer's SYN again, in SYN-RECEIVED (before the acceptability test,
+ * which would reject it as old). A bare retransmitted SYN means our SYN,ACK
+ * was lost: send it again, since the peer in SYN-SENT drops a plain ACK
+ * (3.10.7.3 fifth). A SYN,ACK is the simultaneous open of 3.5 figure 7
+ * (line 6): its SYN is a duplicate, its ACK establishes the connection, so
+ * the SYN is stripped and the rest processed. Returns false when done. */
+static bool syn_received_dup_syn(tern_tcb *tcb, seg_in *s)
+{
+	if (tcb->state != TERN_TCP_SYN_RECEIVED || !has(s, TERN_TCP_SYN) ||
+	    has(s, TERN_TCP_RST) || s->h.seq != tcb->irs)
+		return true;
+	if (!has(s, TERN_TCP_ACK)) {
 		tern_tcp_retransmit_first(tcb);
 		return false;
 	}
-	tern_tcp_send_challenge_ack(tcb);
-	return false;
+	s->h.flags &= (uint8_t)~TERN_TCP_SYN;
+	s->h.seq++;
+	s->len--;
+	return true;
 }
 
 static bool fin_acked(const tern_tcb *tcb)
@@ -262,11 +281,14 @@ static void sync_cc(tern_tcb *tcb)
 }
 
 /* RFC 5681 3.2 and RFC 6582 3.2: count duplicate ACKs; the third starts
- * fast retransmit and recovery, further ones inflate the window. */
+ * fast retransmit and recovery, further ones inflate the window. An ACK
+ * with a zero window is not one: what is outstanding then is a probe
+ * octet beyond the window (RFC 9293 3.8.6.1), and its ACK reports a full
+ * receiver, not a lost segment. */
 static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 {
 	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
-		   s->h.wnd == tcb->snd_wnd && tcb->snd_max != tcb->snd_una;
+		   s->h.wnd == tcb->snd_wnd && s->h.wnd != 0 && tcb->snd_max != tcb->snd_una;
 	if (!dup) {
 		tcb->dupacks = 0;
 		return;
@@ -435,14 +457,15 @@ static void process_text(tern_tcb *tcb, seg_in *s)
 		tern_tcb_notify(tcb);
 }
 
-/* Eighth: FIN, once every byte before it has arrived. */
-static void process_fin(tern_tcb *tcb, const seg_in *s)
+/* Eighth: FIN, once every byte before it has arrived. Returns false when
+ * the TCB is gone (an orphan entering TIME-WAIT is freed). */
+static bool process_fin(tern_tcb *tcb, const seg_in *s)
 {
 	if (!has(s, TERN_TCP_FIN))
-		return;
+		return true;
 	uint32_t fin_at = s->h.seq + (uint32_t)s->h.payload_len;
 	if (fin_at != tcb->rcv_nxt || tcb->fin_rcvd)
-		return;  /* not yet in order (the peer will retransmit) */
+		return true;  /* not yet in order (the peer will retransmit) */
 	tcb->rcv_nxt++;
 	tcb->fin_rcvd = true;
 	tcb->ack_now = true;
@@ -457,32 +480,32 @@ static void process_fin(tern_tcb *tcb, const seg_in *s)
 	case TERN_TCP_FIN_WAIT_2:
 		tern_tcp_send_ack(tcb);
 		tern_tcb_time_wait(tcb);
-		return;
+		return false;
 	default:
 		break;
 	}
 	tern_tcb_notify(tcb);
+	return true;
 }
 
-static void process_text_and_fin(tern_tcb *tcb, seg_in *s)
+static bool process_text_and_fin(tern_tcb *tcb, seg_in *s)
 {
 	check_urg(tcb, s);
 	process_text(tcb, s);
-	process_fin(tcb, s);
+	return process_fin(tcb, s);
 }
 
 static void synchronized_input(tern_tcb *tcb, seg_in *s)
 {
-	if (!check_seq(tcb, s) || !check_rst(tcb, s) || !check_syn(tcb, s))
+	if (!syn_received_dup_syn(tcb, s) || !check_seq(tcb, s) || !check_rst(tcb, s) ||
+	    !check_syn(tcb, s))
 		return;
 	tcb->last_rcv = tcb->st->now;
 	tcb->keep_probes = 0;
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))
 		return;
-	process_text_and_fin(tcb, s);
-	if (tcb->state == TERN_TCP_TIME_WAIT || tcb->state == TERN_TCP_CLOSED)
-		return;
-	tern_tcp_output(tcb);
+	if (process_text_and_fin(tcb, s))
+		tern_tcp_output(tcb);
 }
 
 /* ---- demultiplexing -------------------------------------------------------- */

@@ -63,13 +63,33 @@ static bool retries_exhausted(tern_tcb *tcb, tern_time now)
 	return !tcb->user_timeout && tcb->backoff >= tcb->st->cfg.tcp_retries2;
 }
 
+/* RFC 5482 / RFC 9293 3.8.3: the user timeout counts from when the
+ * oldest unacknowledged data went out. At the first expiry that was one
+ * RTO ago, as the timer restarts with every new ACK (RFC 6298 5.3).
+ * 0 means "no trouble yet". */
+static void note_trouble(tern_tcb *tcb, tern_time now)
+{
+	if (tcb->first_rexmt_at)
+		return;
+	tern_time rto = tern_rtt_rto(&tcb->rtt, 0);
+	tcb->first_rexmt_at = now > rto ? now - rto : 1;
+}
+
+/* The next expiry: the backed-off RTO, but no later than the user
+ * timeout, which aborts when it runs out rather than at the next RTO. */
+static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
+{
+	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->backoff);
+	tern_time limit = tcb->first_rexmt_at + tcb->user_timeout;
+	return tcb->user_timeout && limit < next ? limit : next;
+}
+
 /* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back
  * the timer off, and (RFC 5681 3.1) collapse the congestion window. */
 static bool on_rexmt(tern_tcb *tcb, tern_time now)
 {
 	tern_stack *st = tcb->st;
-	if (!tcb->first_rexmt_at)
-		tcb->first_rexmt_at = now;
+	note_trouble(tcb, now);
 	if (retries_exhausted(tcb, now)) {
 		TERN_COUNT(st, tcp_timeout_drops);
 		if (tcb->state == TERN_TCP_SYN_SENT)
@@ -90,7 +110,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 	}
 	tcb->snd_nxt = tcb->snd_una;  /* go back N: resend from the left edge */
 	tern_tcp_retransmit_first(tcb);
-	tern_tcp_timer_set(tcb, TCPT_REXMT, now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+	tern_tcp_timer_set(tcb, TCPT_REXMT, next_rexmt(tcb, now));
 	tern_tcp_output(tcb);
 	return true;
 }

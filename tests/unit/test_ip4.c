@@ -373,6 +373,11 @@ TT_TEST(test_reassembly_missing_piece_times_out_and_frees_memory)
 	TT_EQ(tern_icmp4_parse(ip.payload, ip.payload_len, &m), 0);
 	TT_EQ(m.type, TERN_ICMP_TIME_EXCEEDED);
 	TT_EQ(m.code, 1);
+	/* the quote is the first fragment's header as it arrived, checksum intact */
+	uint8_t first[FRAG_SZ + 20];
+	make_frag(first, 0, 42);
+	TT_CHECK(m.data_len >= 28 && memcmp(m.data, first, 28) == 0);
+	TT_EQ(tern_csum(m.data, 20), 0);
 	TT_EQ(tern_stack_poll(f.st, TERN_SEC(32)), TERN_TIME_NEVER);
 	fx_fini(&f);
 }
