@@ -130,6 +130,7 @@ typedef struct tern_config {
 	tern_time tcp_fin_wait2;     /* [60 s] orphaned FIN-WAIT-2 limit */
 	uint8_t tcp_syn_retries;     /* [5] SYN / SYN-ACK retransmissions */
 	uint8_t tcp_retries2;        /* [15] R2: retransmissions before giving up */
+	uint32_t tcp_challenge_ack_limit; /* [1000] challenge ACKs a second, per stack */
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -217,6 +218,7 @@ tern_time tern_stack_now(const tern_stack *st);
 	X(tcp_time_wait_limit, "TCP TIME-WAIT records refused: limit")           \
 	X(tcp_unacceptable, "TCP segments failing the acceptability test")      \
 	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")              \
+	X(tcp_challenge_acks_limited, "TCP challenge ACKs suppressed by the limit") \
 	X(tcp_ack_too_new, "TCP segments acknowledging unsent data")             \
 	X(tcp_ooo_segs, "TCP segments queued out of order")                      \
 	X(tcp_ooo_drops, "TCP out-of-order segments dropped: no room")           \

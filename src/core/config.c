@@ -37,6 +37,7 @@ void tern_config_init(tern_config *cfg)
 	/* RFC 1122 4.2.3.5: R2 must cover at least 100 s; 15 backed-off RTOs
 	 * is about 15 minutes, Linux's tcp_retries2 default. */
 	cfg->tcp_retries2 = 15;
+	cfg->tcp_challenge_ack_limit = 1000;
 }
 
 static const struct { int code; const char *text; } errors[] = {

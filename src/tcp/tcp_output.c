@@ -122,9 +122,26 @@ void tern_tcp_send_probe(tern_tcb *tcb)
 	arm_rexmt(tcb);  /* real data in an open window: normal recovery */
 }
 
+/* RFC 5961 7: challenge ACKs are rate limited per stack. The quota of each
+ * second is drawn at random between half and one and a half times the
+ * limit, so an attacker cannot count them to learn that a guess hit the
+ * window (the side channel of CVE-2016-5696). */
 void tern_tcp_send_challenge_ack(tern_tcb *tcb)
 {
-	TERN_COUNT(tcb->st, tcp_challenge_acks);
+	tern_stack *st = tcb->st;
+	tern_tcp *tcp = st->tcp;
+	uint32_t limit = st->cfg.tcp_challenge_ack_limit;
+	if (st->now - tcp->chack_second >= TERN_SEC(1) || !tcp->chack_quota) {
+		tcp->chack_second = st->now;
+		tcp->chack_sent = 0;
+		tcp->chack_quota = limit / 2 + (uint32_t)(tern_random(st) % (limit + 1));
+	}
+	if (tcp->chack_sent >= tcp->chack_quota) {
+		TERN_COUNT(st, tcp_challenge_acks_limited);
+		return;
+	}
+	tcp->chack_sent++;
+	TERN_COUNT(st, tcp_challenge_acks);
 	tern_tcp_send_ack(tcb);
 }
 
