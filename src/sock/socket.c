@@ -40,6 +40,34 @@ int tern_tcp_open(tern_stack *st, tern_socket **out)
 	return socket_new(st, TERN_SOCK_TCP, out);
 }
 
+typedef struct pick_ctx {
+	tern_port_taken_fn taken;
+	uint32_t addr;
+} pick_ctx;
+
+static bool pick_in_use(tern_stack *st, uint16_t port, void *ctx)
+{
+	const pick_ctx *p = ctx;
+	return p->taken(st, p->addr, port);
+}
+
+int tern_sock_claim_local(tern_socket *s, const tern_endpoint *local, tern_port_taken_fn taken)
+{
+	tern_stack *st = s->st;
+	if (s->bound)
+		return TERN_EINVAL;
+	if (local->addr && !tern_ip4_local_iface(st, local->addr))
+		return TERN_EADDRNOTAVAIL;
+	pick_ctx ctx = {taken, local->addr};
+	uint16_t port = local->port ? local->port : tern_port_pick(st, pick_in_use, &ctx);
+	if (port == 0 || taken(st, local->addr, port))
+		return TERN_EADDRINUSE;
+	s->local.addr = local->addr;
+	s->local.port = port;
+	s->bound = true;
+	return 0;
+}
+
 int tern_socket_bind(tern_socket *s, const tern_endpoint *local)
 {
 	if (!s || !local)

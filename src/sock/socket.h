@@ -44,6 +44,15 @@ struct tern_socket {
 	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
 };
 
+/* Is addr:port held by a socket of this transport (addr 0 = any)? */
+typedef bool (*tern_port_taken_fn)(tern_stack *st, uint32_t addr, uint16_t port);
+/* The bind rules both transports share: the address must be one of ours or
+ * any; port 0 takes an ephemeral port (RFC 6056) that `taken` says is free.
+ * Sets s->local and s->bound; the caller adds s to its port table.
+ * Errors: TERN_EINVAL (bound), TERN_EADDRNOTAVAIL, TERN_EADDRINUSE. */
+int tern_sock_claim_local(struct tern_socket *s, const tern_endpoint *local,
+			  tern_port_taken_fn taken);
+
 /* Tell the application about readiness (calls its callback, if any). */
 void tern_socket_notify(struct tern_socket *s);
 void tern_sockets_free_all(tern_stack *st);

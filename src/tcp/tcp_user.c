@@ -38,29 +38,12 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->ccs.mss = tcb->smss;
 }
 
-static bool tcp_port_in_use(tern_stack *st, uint16_t port, void *ctx)
-{
-	return tern_tcp_port_bound(st, *(uint32_t *)ctx, port);
-}
-
 int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
 {
-	tern_stack *st = s->st;
-	if (s->bound)
-		return TERN_EINVAL;
-	if (local->addr && !tern_ip4_local_iface(st, local->addr))
-		return TERN_EADDRNOTAVAIL;
-	uint32_t addr = local->addr;
-	uint16_t port = local->port;
-	if (port == 0)
-		port = tern_port_pick(st, tcp_port_in_use, &addr);
-	if (port == 0 || tern_tcp_port_bound(st, addr, port))
-		return TERN_EADDRINUSE;
-	s->local.addr = addr;
-	s->local.port = port;
-	s->bound = true;
-	tern_tcp_port_add(s);
-	return 0;
+	int rc = tern_sock_claim_local(s, local, tern_tcp_port_bound);
+	if (rc == 0)
+		tern_tcp_port_add(s);
+	return rc;
 }
 
 int tern_socket_listen(tern_socket *s, int backlog)

@@ -42,28 +42,12 @@ static bool port_taken(tern_stack *st, uint32_t addr, uint16_t port)
 	return false;
 }
 
-static bool eph_in_use(tern_stack *st, uint16_t port, void *ctx)
-{
-	return port_taken(st, *(uint32_t *)ctx, port);
-}
-
 int tern_udp_bind(tern_socket *s, const tern_endpoint *local)
 {
-	tern_stack *st = s->st;
-	if (s->bound)
-		return TERN_EINVAL;
-	if (local->addr && !tern_ip4_local_iface(st, local->addr))
-		return TERN_EADDRNOTAVAIL;
-	uint32_t addr = local->addr;
-	uint16_t port = local->port;
-	if (port == 0)
-		port = tern_port_pick(st, eph_in_use, &addr);
-	if (port == 0 || port_taken(st, addr, port))
-		return TERN_EADDRINUSE;
-	s->local.addr = addr;
-	s->local.port = port;
-	s->bound = true;
-	tern_socket_list *b = bucket(st, port);
+	int rc = tern_sock_claim_local(s, local, port_taken);
+	if (rc)
+		return rc;
+	tern_socket_list *b = bucket(s->st, s->local.port);
 	s->hnext = b->head;
 	b->head = s;
 	return 0;
