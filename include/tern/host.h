@@ -105,6 +105,48 @@ void tern_loop_stop(tern_loop *l);
  * (returns 0), or an error (returns a negative errno). */
 int tern_loop_run(tern_loop *l);
 
+/* ---- connection table as text (`tern ss`) --------------------------------- */
+
+enum {
+	TERN_SS_ALL = 1u << 0,  /* also listeners and TIME-WAIT records (ss -a) */
+	TERN_SS_INFO = 1u << 1, /* a second, indented line of tern_tcp_info (ss -i) */
+};
+
+/* Write the stack's TCP connection table to f in the columns of `ss -tan`:
+ * State, Recv-Q, Send-Q, Local Address:Port, Peer Address:Port (states are
+ * RFC 9293's names). Returns 0, or -EIO when writing to f failed. */
+int tern_ss_print(tern_stack *st, unsigned flags, FILE *f);
+
+/* ---- control socket ------------------------------------------------------- */
+
+/* A Unix stream socket, served by the loop, that answers one request line
+ * per connection ("ss", "ss -a", "ss -i", "ss -a -i") with tern_ss_print's
+ * text and then closes. Unknown requests get one line "error: ...". */
+typedef struct tern_ctl tern_ctl;
+
+/* The default directories for control sockets, most preferred first
+ * ("/run/tern", then "/tmp/tern"); NULL past the last. */
+const char *tern_ctl_dir(unsigned i);
+
+/* The default path of the control socket for TUN device `tun` in directory
+ * `dir`: "<dir>/<tun>.net<inode>.ctl", where the inode names this process's
+ * network namespace, since TUN names are only unique within one. With
+ * dir == NULL the first directory that exists (or can be made) and is
+ * writable is chosen. Errors: -ENAMETOOLONG, -EACCES (no usable directory). */
+int tern_ctl_default_path(const char *dir, const char *tun, char *buf, size_t cap);
+
+/* The file name suffix of this network namespace's control sockets
+ * (".net<inode>.ctl"), for finding them. Errors: -ENAMETOOLONG. */
+int tern_ctl_suffix(char *buf, size_t cap);
+
+/* Listen on `path` and serve it from loop `l` (one of its fd slots). A stale
+ * socket file (nobody accepting) is replaced. Errors: -EADDRINUSE (a live
+ * stack answers there), -ENAMETOOLONG, -ENOMEM, or socket/bind's errno. */
+int tern_ctl_open(tern_loop *l, tern_stack *st, const char *path, tern_ctl **out);
+
+/* Close every connection and the socket, and remove the socket file. */
+void tern_ctl_del(tern_ctl *c);
+
 #ifdef __cplusplus
 }
 #endif

@@ -128,7 +128,7 @@ typedef struct tern_config {
 	tern_time tcp_rto_max;       /* [60 s] */
 	tern_time tcp_delack;        /* [40 ms] delayed-ACK timeout (<= 500 ms) */
 	tern_time tcp_fin_wait2;     /* [60 s] orphaned FIN-WAIT-2 limit */
-	uint8_t tcp_syn_retries;     /* [5] SYN / SYN-ACK retransmissions */
+	uint8_t tcp_syn_retries;     /* [7] SYN / SYN-ACK retransmissions (>= 3 min) */
 	uint8_t tcp_retries2;        /* [15] R2: retransmissions before giving up */
 	uint32_t tcp_challenge_ack_limit; /* [1000] challenge ACKs a second, per stack */
 } tern_config;

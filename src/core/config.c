@@ -33,7 +33,10 @@ void tern_config_init(tern_config *cfg)
 	cfg->tcp_rto_max = TERN_SEC(60);
 	cfg->tcp_delack = TERN_MS(40);
 	cfg->tcp_fin_wait2 = TERN_SEC(60);
-	cfg->tcp_syn_retries = 5;
+	/* RFC 9293 3.8.3 (MUST-23): a SYN is retransmitted for at least 3
+	 * minutes. With a 1 s initial RTO doubling up to the 60 s cap, 7
+	 * retransmissions give up after 183 s (Linux's 6 give 127 s). */
+	cfg->tcp_syn_retries = 7;
 	/* RFC 1122 4.2.3.5: R2 must cover at least 100 s; 15 backed-off RTOs
 	 * is about 15 minutes, Linux's tcp_retries2 default. */
 	cfg->tcp_retries2 = 15;

@@ -183,8 +183,25 @@ static void trim_front(tern_tcb *tcb, seg_in *s)
 		TERN_COUNT(tcb->st, tcp_dup_segs);
 }
 
+/* 3.10.7.4 (MUST-66): with a zero receive window no segment is acceptable,
+ * yet the ACK, URG and RST of one at RCV.NXT must still be processed: its
+ * text (and any FIN behind the text) is cut away instead. */
+static void zero_window_allowance(tern_tcb *tcb, seg_in *s)
+{
+	bool closed = !seq_gt(tcb->rcv_adv, tcb->rcv_nxt);
+	if (!closed || s->h.seq != tcb->rcv_nxt || s->len == 0 || has(s, TERN_TCP_SYN))
+		return;
+	if (s->h.payload_len)
+		TERN_COUNT(tcb->st, tcp_rcv_pruned);
+	s->h.payload_len = 0;
+	s->h.flags &= (uint8_t)~TERN_TCP_FIN;
+	s->len = 0;
+	tcb->ack_now = true;  /* tell the peer the window is still closed */
+}
+
 static bool check_seq(tern_tcb *tcb, seg_in *s)
 {
+	zero_window_allowance(tcb, s);
 	if (!acceptable(tcb, s)) {
 		TERN_COUNT(tcb->st, tcp_unacceptable);
 		if (!has(s, TERN_TCP_RST))

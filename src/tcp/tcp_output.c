@@ -306,6 +306,18 @@ static void check_persist(tern_tcb *tcb)
 {
 	uint32_t off = tcb->snd_nxt - tcb->snd_una;
 	bool waiting = off < tcb->snd.len;
+	if (tcb->snd_wnd == 0 && tcb->snd.len) {
+		/* The window closed with data outstanding: retransmitting into it
+		 * would count towards R2 although the peer answers, and a window
+		 * may stay shut indefinitely (MUST-36, MUST-37). Probe instead,
+		 * resending from SND.UNA once it opens (as BSD does). */
+		if (tcb->deadline[TCPT_REXMT] != TERN_TIME_NEVER) {
+			tern_tcp_timer_clear(tcb, TCPT_REXMT);
+			tcb->backoff = 0;
+			tcb->snd_nxt = tcb->snd_una;
+		}
+		waiting = true;
+	}
 	if (waiting && tcb->snd_nxt == tcb->snd_una &&
 	    tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER) {
 		if (tcb->deadline[TCPT_PERSIST] == TERN_TIME_NEVER)

@@ -133,8 +133,13 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 static bool on_keepalive(tern_tcb *tcb, tern_time now)
 {
 	tern_stack *st = tcb->st;
-	if (now - tcb->last_rcv < tcb->keep_idle && tcb->keep_probes == 0) {
-		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->last_rcv + tcb->keep_idle);
+	/* RFC 1122 4.2.3.6 (MUST-26): probe only an idle connection; while data
+	 * is in flight or queued, retransmission decides the connection's fate. */
+	bool busy = tcb->snd_una != tcb->snd_max || tcb->snd.len;
+	if (busy || (now - tcb->last_rcv < tcb->keep_idle && tcb->keep_probes == 0)) {
+		tcb->keep_probes = 0;
+		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
+				   (busy ? now : tcb->last_rcv) + tcb->keep_idle);
 		return true;
 	}
 	if (tcb->keep_probes >= tcb->keep_cnt) {

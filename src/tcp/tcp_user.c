@@ -75,6 +75,10 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	uint32_t src = s->local.addr ? s->local.addr : tern_ip4_source_for(st, remote->addr);
 	if (!src)
 		return TERN_ENETUNREACH;
+	/* RFC 9293 3.9.1 (MUST-46): an active OPEN to a broadcast or multicast
+	 * address is an error. */
+	if (tern_ip4_is_bcast_or_mcast(tern_route_lookup(st, remote->addr, NULL), remote->addr))
+		return TERN_ENETUNREACH;
 	if (!s->bound) {
 		tern_endpoint l = {0, tern_tcp_ephemeral(st, src, remote)};
 		if (!l.port)
