@@ -285,6 +285,8 @@ enum {
 	TERN_EV_WRITABLE = 1u << 1,
 	TERN_EV_ERROR = 1u << 2,
 	TERN_EV_HUP = 1u << 3,     /* TCP: the peer finished sending, or reset */
+	TERN_EV_URGENT = 1u << 4,  /* TCP: urgent data ahead of the reader (RFC 6093;
+	                              the bytes arrive in line, tern_tcp_info.urgent) */
 };
 
 typedef void (*tern_socket_cb)(tern_socket *s, unsigned events, void *ctx);
@@ -345,6 +347,8 @@ enum {
 	TERN_SO_KEEPINTVL = 8,   /* TCP: seconds between probes [75] */
 	TERN_SO_KEEPCNT = 9,     /* TCP: unanswered probes before giving up [9] */
 	TERN_SO_USER_TIMEOUT = 10, /* TCP: ms data may stay unacknowledged (RFC 5482), 0 = R2 */
+	TERN_SO_TOS = 11,        /* IP type of service / DS field of what is sent [0] */
+	TERN_SO_TTL = 12,        /* IP time to live of what is sent, 1..255 [stack's] */
 };
 int tern_socket_setopt(tern_socket *s, int opt, int value);
 int tern_socket_getopt(tern_socket *s, int opt, int *value);

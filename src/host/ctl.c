@@ -60,12 +60,15 @@ int tern_ctl_suffix(char *buf, size_t cap)
 	return n < 0 || (size_t)n >= cap ? -ENAMETOOLONG : 0;
 }
 
+/* A directory of our own: in /tmp another user could have made it first
+ * (or put a symlink there) to catch the socket. */
 static bool usable_dir(const char *dir)
 {
+	struct stat d;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return false;
-	struct stat d;
-	return stat(dir, &d) == 0 && S_ISDIR(d.st_mode) && access(dir, W_OK | X_OK) == 0;
+	return lstat(dir, &d) == 0 && S_ISDIR(d.st_mode) && d.st_uid == geteuid() &&
+	       access(dir, W_OK | X_OK) == 0;
 }
 
 int tern_ctl_default_path(const char *dir, const char *tun, char *buf, size_t cap)

@@ -157,10 +157,28 @@ void tern_socket_notify(tern_socket *s)
 		s->cb(s, tern_socket_events(s), s->cb_ctx);
 }
 
+/* RFC 1122 4.2.4.2 and 3.2.1.6-7 (RFC 9293 MUST-48/49): the application
+ * chooses the type of service and the TTL of what its socket sends. A TTL
+ * of 0 is never sent (RFC 1122 3.2.1.7). */
+static int set_ip_field(tern_socket *s, int opt, int value)
+{
+	if (value < 0 || value > 255 || (opt == TERN_SO_TTL && value == 0))
+		return TERN_EINVAL;
+	if (opt == TERN_SO_TOS)
+		s->tos = (uint8_t)value;
+	else
+		s->ttl = (uint8_t)value;
+	if (s->kind == TERN_SOCK_TCP)
+		tern_tcp_ip_fields_changed(s);
+	return 0;
+}
+
 int tern_socket_setopt(tern_socket *s, int opt, int value)
 {
 	if (!s)
 		return TERN_EINVAL;
+	if (opt == TERN_SO_TOS || opt == TERN_SO_TTL)
+		return set_ip_field(s, opt, value);
 	if (s->kind == TERN_SOCK_TCP)
 		return tern_tcp_setopt(s, opt, value);
 	switch (opt) {
@@ -183,6 +201,10 @@ int tern_socket_getopt(tern_socket *s, int opt, int *value)
 {
 	if (!s || !value)
 		return TERN_EINVAL;
+	if (opt == TERN_SO_TOS || opt == TERN_SO_TTL) {
+		*value = opt == TERN_SO_TOS ? s->tos : (s->ttl ? s->ttl : s->st->cfg.ip_ttl);
+		return 0;
+	}
 	if (s->kind == TERN_SOCK_TCP)
 		return tern_tcp_getopt(s, opt, value);
 	switch (opt) {

@@ -24,6 +24,7 @@ struct tern_socket {
 	tern_endpoint local, remote;
 	bool bound, connected;
 	int err;                      /* pending error, TERN_E* or 0 */
+	uint8_t tos, ttl;             /* IP header fields of what it sends; ttl 0 = default */
 	tern_socket_cb cb;
 	void *cb_ctx;
 	struct tern_socket *hnext;    /* UDP port-table chain */
@@ -73,6 +74,7 @@ unsigned tern_tcp_events(const struct tern_socket *s);
 int tern_tcp_setopt(struct tern_socket *s, int opt, int value);
 int tern_tcp_getopt(struct tern_socket *s, int opt, int *value);
 void tern_tcp_port_add(struct tern_socket *s);
+void tern_tcp_ip_fields_changed(struct tern_socket *s);
 void tern_tcp_port_remove(struct tern_socket *s);
 
 #endif

@@ -42,6 +42,7 @@ struct tern_tcb {
 
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t rmss;                 /* MSS we announced */
+	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 
 	tern_sndbuf snd;
 	tern_rcvbuf rcv;

@@ -427,8 +427,13 @@ static void check_urg(tern_tcb *tcb, const seg_in *s)
 		return;
 	uint32_t up = s->h.seq + s->h.urp;
 	if (!tcb->rcv_urgent || seq_gt(up, tcb->rcv_up)) {
+		bool was = tcb->rcv_urgent;
 		tcb->rcv_up = up;
 		tcb->rcv_urgent = seq_gt(up, tcb->rcv_nxt - tcb->rcv.len);
+		/* MUST-32: the user hears of urgent data at once, and once per
+		 * run of it (TERN_EV_URGENT) */
+		if (tcb->rcv_urgent && !was)
+			tern_tcb_notify(tcb);
 	}
 }
 

@@ -63,7 +63,7 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 	p->len = (uint32_t)tern_tcp_build(p->data, hdr + len, &h, payload, len, tcb->local.addr,
 					  tcb->remote.addr);
 	tern_ip4_out o = {.src = tcb->local.addr, .dst = tcb->remote.addr,
-			  .proto = TERN_IPPROTO_TCP, .df = true};
+			  .proto = TERN_IPPROTO_TCP, .tos = tcb->tos, .ttl = tcb->ttl, .df = true};
 	TERN_COUNT(st, tcp_out_segs);
 	tcb->segs_out++;
 	if (h.flags & TERN_TCP_ACK) {

@@ -28,6 +28,8 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->keep_cnt = k->keep_cnt;
 	tcb->user_timeout = k->user_timeout;
 	tcb->cc = k->cc;
+	tcb->tos = s->tos;
+	tcb->ttl = s->ttl;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
 	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
 	struct tern_iface *ifc = tern_route_lookup(tcb->st, tcb->remote.addr, NULL);
@@ -116,6 +118,8 @@ static tern_socket *new_child_socket(tern_socket *ls, tern_tcb *c)
 	if (tern_tcp_open(ls->st, &s))
 		return NULL;
 	s->knobs = ls->knobs;
+	s->tos = ls->tos;
+	s->ttl = ls->ttl;
 	s->local = c->local;
 	s->remote = c->remote;
 	s->connected = true;
@@ -346,10 +350,20 @@ unsigned tern_tcp_events(const tern_socket *s)
 		ev |= TERN_EV_ERROR | TERN_EV_WRITABLE;
 	if (tcb->fin_rcvd || closed)
 		ev |= TERN_EV_HUP;
+	if (tcb->rcv_urgent)
+		ev |= TERN_EV_URGENT;
 	return ev;
 }
 
 static tern_time seconds(int v) { return TERN_SEC((tern_time)v); }
+
+void tern_tcp_ip_fields_changed(tern_socket *s)
+{
+	if (s->tcb) {
+		s->tcb->tos = s->tos;
+		s->tcb->ttl = s->ttl;
+	}
+}
 
 int tern_tcp_setopt(tern_socket *s, int opt, int value)
 {

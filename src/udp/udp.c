@@ -98,7 +98,8 @@ int tern_udp_sendto(tern_socket *s, const void *buf, size_t len, const tern_endp
 		memcpy(p->data + TERN_UDP_HLEN, buf, len);
 	p->len = (uint32_t)tern_udp_build(p->data, TERN_UDP_HLEN + len, s->local.port, to->port,
 					  p->data + TERN_UDP_HLEN, len, src, to->addr, s->udp_csum);
-	tern_ip4_out o = {.src = src, .dst = to->addr, .proto = TERN_IPPROTO_UDP};
+	tern_ip4_out o = {.src = src, .dst = to->addr, .proto = TERN_IPPROTO_UDP,
+			  .tos = s->tos, .ttl = s->ttl};
 	rc = tern_ip4_output(st, p, &o);
 	if (rc)
 		return rc;

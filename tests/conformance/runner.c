@@ -802,13 +802,14 @@ static bool call_event(run *r, toks *t)
 	    {"writable", TERN_EV_WRITABLE},
 	    {"error", TERN_EV_ERROR},
 	    {"hup", TERN_EV_HUP},
+	    {"urgent", TERN_EV_URGENT},
 	};
 	const char *name = tk_next(t);
 	size_t i = 0;
 	while (name && i < sizeof evs / sizeof evs[0] && strcmp(name, evs[i].name))
 		i++;
 	if (!name || i == sizeof evs / sizeof evs[0])
-		return fail(r, "event readable|writable|error|hup [not]");
+		return fail(r, "event readable|writable|error|hup|urgent [not]");
 	const char *neg = tk_next(t);
 	bool want = !(neg && strcmp(neg, "not") == 0);
 	if (!need_sock(r, "event"))

@@ -55,4 +55,38 @@ TT_TEST(test_tcp_api_misuse_returns_errno_codes)
 	fx_fini(&f);
 }
 
-TT_MAIN(test_connect_to_broadcast_or_multicast_is_refused, test_tcp_api_misuse_returns_errno_codes)
+/* RFC 9293 MUST-48/49 (RFC 1122 4.2.4.2): the application sets the type of
+ * service and the TTL of its segments. */
+TT_TEST(test_tos_and_ttl_options_reach_the_ip_header)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *t, *u;
+	TT_EQ(tern_tcp_open(f.st, &t), 0);
+	TT_EQ(tern_udp_open(f.st, &u), 0);
+	TT_EQ(tern_socket_setopt(t, TERN_SO_TTL, 0), TERN_EINVAL);
+	TT_EQ(tern_socket_setopt(t, TERN_SO_TOS, 256), TERN_EINVAL);
+	TT_EQ(tern_socket_setopt(t, TERN_SO_TOS, 0x10), 0);
+	TT_EQ(tern_socket_setopt(t, TERN_SO_TTL, 7), 0);
+	TT_EQ(tern_socket_setopt(u, TERN_SO_TOS, 0xb8), 0);
+	TT_EQ(tern_socket_setopt(u, TERN_SO_TTL, 3), 0);
+	int v;
+	TT_EQ(tern_socket_getopt(t, TERN_SO_TTL, &v), 0);
+	TT_EQ(v, 7);
+	tern_endpoint peer = {FX_PEER, 80};
+	TT_EQ(tern_socket_connect(t, &peer), TERN_EINPROGRESS);
+	TT_EQ(tern_socket_sendto(u, "x", 1, &peer), 1);
+	TT_EQ(f.nout, 2);
+	tern_ip4_repr a, b;
+	TT_EQ(tern_ip4_parse(f.out[0].data, f.out[0].len, true, &a), 0);
+	TT_EQ(tern_ip4_parse(f.out[1].data, f.out[1].len, true, &b), 0);
+	TT_EQ(a.tos, 0x10);
+	TT_EQ(a.ttl, 7);
+	TT_CHECK(a.df);
+	TT_EQ(b.tos, 0xb8);
+	TT_EQ(b.ttl, 3);
+	fx_fini(&f);
+}
+
+TT_MAIN(test_connect_to_broadcast_or_multicast_is_refused, test_tcp_api_misuse_returns_errno_codes,
+	test_tos_and_ttl_options_reach_the_ip_header)
