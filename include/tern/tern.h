@@ -104,7 +104,8 @@ typedef struct tern_config {
 	tern_allocator allocator;   /* required */
 	tern_random_fn random;      /* required */
 	void *random_ctx;
-	uint8_t secret[16];         /* key for SipHash-derived values (RFC 6528) */
+	uint8_t secret[16];         /* required, not all zero: the key of SipHash-derived
+	                               values (ISNs, RFC 6528; ports, RFC 6056) */
 
 	/* Limits. Zero means "use the default" given in brackets. */
 	uint32_t pkt_pool_count;     /* [256] pooled packet buffers */
@@ -143,8 +144,8 @@ typedef struct tern_stack tern_stack;
 typedef struct tern_iface tern_iface;
 typedef struct tern_dev tern_dev;
 
-/* Create a stack. Errors: TERN_EINVAL (no allocator or random source,
- * nonsensical limit), TERN_ENOMEM. The stack copies cfg. */
+/* Create a stack. Errors: TERN_EINVAL (no allocator or random source, an
+ * all-zero secret, a nonsensical limit), TERN_ENOMEM. The stack copies cfg. */
 int tern_stack_new(const tern_config *cfg, tern_stack **out);
 /* Destroy a stack, its sockets and interfaces. Devices stay the caller's. */
 void tern_stack_del(tern_stack *st);

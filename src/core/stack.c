@@ -44,6 +44,13 @@ int tern_stack_new(const tern_config *cfg, tern_stack **out)
 	 * every host accepts 576 bytes) plus head room. */
 	if (cfg->pkt_buf_size && cfg->pkt_buf_size < 640)
 		return TERN_EINVAL;
+	/* RFC 6528 (RFC 9293 MUST-9): ISNs, ports and cookies come from a keyed
+	 * hash; an all-zero key is the sign of a caller that forgot it. */
+	uint8_t any = 0;
+	for (size_t i = 0; i < sizeof cfg->secret; i++)
+		any |= cfg->secret[i];
+	if (!any)
+		return TERN_EINVAL;
 	tern_stack *st = cfg->allocator.alloc(cfg->allocator.ctx, sizeof *st);
 	if (!st)
 		return TERN_ENOMEM;

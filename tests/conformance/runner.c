@@ -376,6 +376,8 @@ static void create_stack(run *r)
 	r->cfg.allocator.ctx = r;
 	r->cfg.random = r_random;
 	r->cfg.random_ctx = &r->seed;
+	for (int i = 0; i < 16; i++)
+		r->cfg.secret[i] = (uint8_t)(0x3c + i);
 	r->dev.ops = &cap_ops;
 	if (tern_stack_new(&r->cfg, &r->st) == 0) {
 		tern_iface_config ic = {"cf0", US_ADDR, 24, 1500};

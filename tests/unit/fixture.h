@@ -88,6 +88,8 @@ static inline int fx_init_cfg(fixture *f, uint32_t addr, uint8_t prefix, uint32_
 	cfg->allocator.ctx = &f->alloc;
 	cfg->random = fx_random;
 	cfg->random_ctx = &f->seed;
+	for (int i = 0; i < 16; i++)
+		cfg->secret[i] = (uint8_t)(0xa5 ^ i);
 	int rc = tern_stack_new(cfg, &f->st);
 	if (rc)
 		return rc;

@@ -235,6 +235,15 @@ TT_TEST(test_stack_refuses_config_without_allocator_or_random)
 	tern_stack *st;
 	TT_EQ(tern_stack_new(&cfg, &st), TERN_EINVAL);
 	TT_EQ(tern_stack_new(NULL, &st), TERN_EINVAL);
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);  /* a complete configuration works */
+	fx_fini(&f);
+	cfg.allocator.alloc = fx_malloc;
+	cfg.allocator.free = fx_free;
+	cfg.allocator.ctx = &f.alloc;
+	cfg.random = fx_random;
+	cfg.random_ctx = &f.seed;
+	TT_EQ(tern_stack_new(&cfg, &st), TERN_EINVAL);  /* all-zero secret (RFC 6528) */
 	TT_CHECK(strcmp(tern_strerror(TERN_ECONNREFUSED), "ECONNREFUSED: connection refused") == 0);
 	TT_CHECK(strcmp(tern_strerror(12345), "unknown error") == 0);
 	TT_EQ(tern_counter_count(), sizeof(tern_counters) / sizeof(uint64_t));
