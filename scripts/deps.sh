@@ -17,6 +17,9 @@ check socat socat
 check tshark tshark
 check nc netcat-openbsd
 check tcpdump tcpdump
+check curl curl
+check python3 python3
+check sha256sum coreutils
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps.sh: installing ${need[*]}"
 SUDO=""

@@ -1,10 +1,12 @@
 /*
  * cmd_demo.c - `tern demo`: two simulated hosts across a lossy link.
  *
- * Host A sends datagrams of mixed sizes (some over the MTU, so they
+ * First host A sends datagrams of mixed sizes (some over the MTU, so they
  * fragment) to a UDP echo socket on host B; A checks every reply against
  * the hash of what it sent and measures round trips on the virtual clock.
- * Everything runs in the simulator, so a seed replays a run exactly.
+ * Then A sends a file to B over TCP (demo_tcp.c), which narrates the
+ * connection from SYN to the end of TIME-WAIT. Everything runs in the
+ * simulator, so a seed replays a run exactly.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,14 +15,16 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "demo_tcp.h"
 #include "tern/sim.h"
 
-#define DEMO_COUNT 200u
-#define DEMO_PORT  7
-#define DEMO_GAP   TERN_MS(5)
-#define DEMO_DRAIN TERN_SEC(2)
-#define DEMO_MTU   1500u
-#define DEMO_RATE  10000000u
+#define DEMO_COUNT    200u
+#define DEMO_PORT     7
+#define DEMO_GAP      TERN_MS(5)
+#define DEMO_DRAIN    TERN_SEC(2)
+#define DEMO_MTU      1500u
+#define DEMO_RATE     10000000u
+#define DEMO_TCP_PORT 5001
 
 /* Sizes cycle; 1472 is the largest that fits a 1500-byte MTU unfragmented. */
 static const size_t demo_sizes[] = {32, 128, 512, 1024, 1400, 1472, 1473, 2048, 2960, 4000};
@@ -38,6 +42,7 @@ struct demo {
 	tern_sim *sim;
 	tern_sim_host *a, *b;
 	tern_sim_link *link;
+	demo_tcp *tcp;
 	/* the UDP echo phase */
 	tern_socket *client, *server;
 	bool client_pending, server_pending;
@@ -56,7 +61,8 @@ static void demo_usage(FILE *f)
 	fprintf(f,
 	        "usage: tern demo [--pcap FILE] [--seed N] [--loss PCT] [--rtt MS]\n"
 	        "  two simulated hosts, A and B, across a %u Mbit/s link; A sends %u\n"
-	        "  UDP datagrams of mixed sizes to an echo socket on B and checks the replies\n"
+	        "  UDP datagrams of mixed sizes to an echo socket on B and checks the replies,\n"
+	        "  then sends B a file over TCP and follows the connection from SYN to TIME-WAIT\n"
 	        "  --pcap FILE  write what host A sends and receives (pcap, raw IPv4)\n"
 	        "  --seed N     random seed (default 1); a seed replays a run exactly\n"
 	        "  --loss PCT   packet loss each way, percent 0..100 (default 1)\n"
@@ -249,7 +255,7 @@ static void send_next(tern_sim *sim, void *ctx)
 		tern_sim_at(sim, tern_sim_now(sim) + DEMO_GAP, send_next, d);
 }
 
-static int udp_start(struct demo *d)
+static int udp_run(struct demo *d)
 {
 	tern_endpoint echo = {0, DEMO_PORT}, any = {0, 0};
 	int rc;
@@ -261,7 +267,9 @@ static int udp_start(struct demo *d)
 		return rc;
 	tern_socket_set_callback(d->server, on_readable, d);
 	tern_socket_set_callback(d->client, on_readable, d);
-	return tern_sim_at(d->sim, tern_sim_now(d->sim), send_next, d);
+	if ((rc = tern_sim_at(d->sim, tern_sim_now(d->sim), send_next, d)) < 0)
+		return rc;
+	return tern_sim_run_for(d->sim, DEMO_COUNT * DEMO_GAP + DEMO_DRAIN);
 }
 
 static void udp_report(struct demo *d)
@@ -280,20 +288,44 @@ static void udp_report(struct demo *d)
 		       d->rtt_max / 1000.0);
 }
 
-/* Each phase starts its traffic at the same virtual instant and reports
- * after the run. TCP joins here in a later issue: a bulk transfer from A to
- * B over the same link, checked end to end by hash. */
+/* ---- the TCP phase (demo_tcp.c) ----------------------------------------------- */
+
+static int tcp_run(struct demo *d)
+{
+	return demo_tcp_run(d->sim, d->a, d->b, DEMO_TCP_PORT, &d->tcp);
+}
+
+static void tcp_report(struct demo *d)
+{
+	if (d->tcp)
+		demo_tcp_report(d->tcp);
+}
+
+/* The phases run one after the other, each to its end, so one's traffic
+ * does not disturb the other's figures; all report after the run. */
 struct demo_phase {
-	int (*start)(struct demo *d);
+	int (*run)(struct demo *d);
 	void (*report)(struct demo *d);
 };
 
 static const struct demo_phase demo_phases[] = {
-    {udp_start, udp_report},
+    {udp_run, udp_report},
+    {tcp_run, tcp_report},
 };
 #define DEMO_NPHASES (sizeof(demo_phases) / sizeof(demo_phases[0]))
 
 /* ---- the run --------------------------------------------------------------- */
+
+/* The hosts' MSL is set rather than defaulted so the TIME-WAIT line can
+ * name 2*MSL. */
+static int demo_host(struct demo *d, const char *name, const char *addr, tern_sim_host **out)
+{
+	tern_config cfg;
+
+	tern_config_init(&cfg);
+	cfg.tcp_msl = DEMO_TCP_MSL;
+	return tern_sim_host_add_config(d->sim, name, addr, DEMO_MTU, &cfg, out);
+}
 
 static int demo_setup(struct demo *d)
 {
@@ -307,8 +339,8 @@ static int demo_setup(struct demo *d)
 	int rc;
 
 	if ((rc = tern_sim_new(d->o.seed, &d->sim)) < 0 ||
-	    (rc = tern_sim_host_add(d->sim, "A", "10.0.0.1/24", DEMO_MTU, &d->a)) < 0 ||
-	    (rc = tern_sim_host_add(d->sim, "B", "10.0.0.2/24", DEMO_MTU, &d->b)) < 0 ||
+	    (rc = demo_host(d, "A", "10.0.0.1/24", &d->a)) < 0 ||
+	    (rc = demo_host(d, "B", "10.0.0.2/24", &d->b)) < 0 ||
 	    (rc = tern_sim_connect(d->sim, d->a, d->b, &lc, &d->link)) < 0)
 		return rc;
 	return 0;
@@ -356,7 +388,7 @@ static void report_counters(const char *who, tern_sim_host *h)
 		if (!v[i])
 			continue;
 		n = snprintf(item, sizeof(item), " %s=%" PRIu64, tern_counter_name(i), v[i]);
-		if (col + n > 78)
+		if (col + n > 96)
 			col = printf("\n   ") - 1;
 		col += printf("%s", item);
 	}
@@ -372,9 +404,7 @@ static int demo_run(struct demo *d)
 		return 1;
 	}
 	for (size_t i = 0; rc == 0 && i < DEMO_NPHASES; i++)
-		rc = demo_phases[i].start(d);
-	if (rc == 0)
-		rc = tern_sim_run_for(d->sim, DEMO_COUNT * DEMO_GAP + DEMO_DRAIN);
+		rc = demo_phases[i].run(d);
 	if (rc < 0) {
 		fprintf(stderr, "tern demo: %s\n", tern_strerror(rc));
 		return 1;
@@ -390,7 +420,7 @@ static int demo_run(struct demo *d)
 	report_counters("B", d->b);
 	if (d->o.pcap)
 		printf("pcap: %s (what host A sent and received)\n", d->o.pcap);
-	return d->bad ? 1 : 0;
+	return d->bad || !d->tcp || !demo_tcp_ok(d->tcp) ? 1 : 0;
 }
 
 int tern_cmd_demo(int argc, char **argv)
@@ -408,7 +438,10 @@ int tern_cmd_demo(int argc, char **argv)
 		rc = demo_run(d);
 	else if (rc < 0)
 		rc = 0;
+	/* The TCP phase's capture writer lives in d->tcp: the simulation goes
+	 * first. */
 	tern_sim_del(d->sim);
+	demo_tcp_del(d->tcp);
 	free(d);
 	return rc;
 }

@@ -6,6 +6,8 @@
 
 int tern_cmd_up(int argc, char **argv);    /* cmd_up.c: stack over TUN */
 int tern_cmd_demo(int argc, char **argv);  /* cmd_demo.c: simulator demo */
+int tern_cmd_cat(int argc, char **argv);   /* cmd_cat.c: netcat over TUN */
+int tern_cmd_ss(int argc, char **argv);    /* cmd_ss.c: connection table */
 int tern_cmd_bench(int argc, char **argv); /* cmd_bench.c: benchmarks */
 
 #endif

@@ -17,7 +17,9 @@ typedef struct tern_cmd {
 } tern_cmd;
 
 static const tern_cmd cmds[] = {
-    {"up", tern_cmd_up, "run a stack on a TUN device (ping, UDP echo on port 7)"},
+    {"up", tern_cmd_up, "run a stack on a TUN device (ping, UDP echo, TCP services)"},
+    {"ss", tern_cmd_ss, "show a running stack's TCP connections"},
+    {"cat", tern_cmd_cat, "netcat over a stack on a TUN device (TCP, -l to listen)"},
     {"demo", tern_cmd_demo, "run a demo in the simulator (no root needed)"},
     {"bench", tern_cmd_bench, "run the benchmarks"},
 };

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test_up_args.sh - `tern up` (and `tern` itself) refuse invalid arguments with
-# exactly one line on stderr and exit status 2, before touching any device,
-# so this needs no root.   env: TERN = the tern binary.
+# test_up_args.sh - `tern up`, `tern ss` (and `tern` itself) refuse invalid
+# arguments with exactly one line on stderr and exit status 2, before
+# touching any device, so this needs no root.   env: TERN = the tern binary.
 set -u
 : "${TERN:?TERN must name the tern binary}"
 mkdir -p "${TERN_TEST_TMP:-/tmp}"
@@ -49,11 +49,46 @@ expect_invalid "seed not a number" up "${ok[@]}" --seed 12x
 expect_invalid "mtu too small" up "${ok[@]}" --mtu 67
 expect_invalid "mtu too big" up "${ok[@]}" --mtu 65536
 expect_invalid "tun name too long" up "${ok[@]}" --tun abcdefghijklmnop
+expect_invalid "unknown service" up "${ok[@]}" --services echo,gopher
+expect_invalid "empty service" up "${ok[@]}" --services echo,,http
+expect_invalid "empty service list" up "${ok[@]}" --services ''
+expect_invalid "missing --services value" up "${ok[@]}" --services
+expect_invalid "http port 0" up "${ok[@]}" --http 0
+expect_invalid "http port too big" up "${ok[@]}" --http 65536
+expect_invalid "http port not a number" up "${ok[@]}" --http www
+expect_invalid "http port taken by echo" up "${ok[@]}" --http 7
+expect_invalid "http port taken by chargen" up "${ok[@]}" --services chargen,http --http 19
+expect_invalid "http-root missing" up "${ok[@]}" --http-root /nonexistent/tern-root
+expect_invalid "http-root a file" up "${ok[@]}" --http-root /etc/hostname
+expect_invalid "msl zero" up "${ok[@]}" --msl 0
+expect_invalid "msl negative" up "${ok[@]}" --msl -1
+expect_invalid "msl too long" up "${ok[@]}" --msl 3601
+expect_invalid "msl not a number" up "${ok[@]}" --msl soon
+expect_invalid "ctl path empty" up "${ok[@]}" --ctl ''
+expect_invalid "ctl path too long" up "${ok[@]}" --ctl "/tmp/$(printf 'x%.0s' $(seq 120))"
+expect_invalid "ss unknown option" ss --bogus
+expect_invalid "ss stray argument" ss extra
+expect_invalid "ss --tun and --ctl" ss --tun tern0 --ctl /tmp/x.ctl
+expect_invalid "ss tun name too long" ss --tun abcdefghijklmnop
+expect_invalid "ss missing --ctl value" ss --ctl
 
 if "$TERN" up --help >"$TMP/out" 2>&1 && grep -q -- "--peer" "$TMP/out"; then
 	echo "ok   tern up --help exits 0"
 else
 	echo "FAIL tern up --help"
+	failed=1
+fi
+# Valid: http on echo's port once echo is not running.
+if timeout 10 "$TERN" up "${ok[@]}" --services http --http 7 --msl 0.5 --help >"$TMP/out" 2>&1; then
+	echo "ok   --services http --http 7 --msl 0.5 accepted"
+else
+	echo "FAIL --services http --http 7 --msl 0.5 refused: $(cat "$TMP/out")"
+	failed=1
+fi
+if "$TERN" ss --help >"$TMP/out" 2>&1 && grep -q -- "--ctl" "$TMP/out"; then
+	echo "ok   tern ss --help exits 0"
+else
+	echo "FAIL tern ss --help"
 	failed=1
 fi
 [ "$failed" -eq 0 ] && echo "PASS"

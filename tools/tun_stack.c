@@ -1,0 +1,269 @@
+/* tun_stack.c - the device options and the stack -> [fault] -> [pcap tap] ->
+ * TUN chain that the TUN commands share. The fault injector sits above the
+ * tap so the capture shows what really crossed the TUN device. */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tun_stack.h"
+
+void tun_stack_opts_init(tun_stack_opts *o, const char *prog)
+{
+	memset(o, 0, sizeof *o);
+	o->prog = prog;
+	o->tun = "tern0";
+	o->mtu = 1500;
+}
+
+int tun_stack_bad(const tun_stack_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "%s: ", o->prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 2;
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_prob(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(v) || v < 0.0 || v > 1.0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int opt_prob(tun_stack_opts *o, const char *name, const char *arg, double *p)
+{
+	o->faulty = true;
+	if (!parse_prob(arg, p))
+		return tun_stack_bad(o, "--%s '%s': expected a probability 0..1", name, arg);
+	return 0;
+}
+
+static int opt_addr(tun_stack_opts *o, const char *name, const char *arg, uint32_t *addr,
+                    uint8_t *prefix, bool *have)
+{
+	if (tern_ip4_from_str(arg, addr, prefix) < 0)
+		return tun_stack_bad(o, "--%s '%s': expected an address A.B.C.D/P", name, arg);
+	*have = true;
+	return 0;
+}
+
+static int opt_tun(tun_stack_opts *o, const char *arg)
+{
+	size_t n = strlen(arg);
+	if (n == 0 || n > 15 || strpbrk(arg, "/% \t\n"))
+		return tun_stack_bad(
+		    o, "--tun '%s': expected an interface name of 1..15 characters", arg);
+	o->tun = arg;
+	return 0;
+}
+
+static int opt_number(tun_stack_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+	if (c == TUN_OPT_DELAY) {
+		if (!parse_u64(arg, 60000, &v))
+			return tun_stack_bad(o, "--delay '%s': expected milliseconds 0..60000",
+			                     arg);
+		o->fault.delay = TERN_MS(v);
+		o->faulty = true;
+	} else if (c == TUN_OPT_SEED) {
+		if (!parse_u64(arg, UINT64_MAX, &o->fault.seed))
+			return tun_stack_bad(o, "--seed '%s': expected an unsigned integer", arg);
+		o->seeded = o->faulty = true;
+	} else {
+		if (!parse_u64(arg, 65535, &v) || v < 68)
+			return tun_stack_bad(o, "--mtu '%s': expected 68..65535", arg);
+		o->mtu = (uint32_t)v;
+	}
+	return 0;
+}
+
+int tun_stack_opt(tun_stack_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case TUN_OPT_TUN:
+		return opt_tun(o, arg);
+	case TUN_OPT_ADDR:
+		return opt_addr(o, "addr", arg, &o->addr, &o->prefix, &o->have_addr);
+	case TUN_OPT_PEER:
+		return opt_addr(o, "peer", arg, &o->peer, &o->peer_prefix, &o->have_peer);
+	case TUN_OPT_PCAP:
+		o->pcap = arg;
+		return 0;
+	case TUN_OPT_STATS:
+		o->stats = true;
+		return 0;
+	case TUN_OPT_LOSS:
+		return opt_prob(o, "loss", arg, &o->fault.loss);
+	case TUN_OPT_DUP:
+		return opt_prob(o, "dup", arg, &o->fault.dup);
+	case TUN_OPT_REORDER:
+		return opt_prob(o, "reorder", arg, &o->fault.reorder);
+	case TUN_OPT_CORRUPT:
+		return opt_prob(o, "corrupt", arg, &o->fault.corrupt);
+	default:
+		return opt_number(o, c, arg);
+	}
+}
+
+/* tern's address must be inside the Linux side's subnet, or Linux would
+ * have no route to it. */
+int tun_stack_check(const tun_stack_opts *o)
+{
+	char a[16], p[16];
+	uint32_t mask = o->peer_prefix ? 0xffffffffu << (32 - o->peer_prefix) : 0;
+	if (!o->have_addr || !o->have_peer)
+		return tun_stack_bad(o, "--addr and --peer are required (try '%s --help')",
+		                     o->prog);
+	if (o->addr == o->peer)
+		return tun_stack_bad(o, "--addr and --peer are both %s",
+		                     tern_ip4_to_str(o->addr, a));
+	if ((o->addr ^ o->peer) & mask)
+		return tun_stack_bad(o, "--addr %s is outside --peer's subnet %s/%u",
+		                     tern_ip4_to_str(o->addr, a),
+		                     tern_ip4_to_str(o->peer & mask, p), o->peer_prefix);
+	return 0;
+}
+
+/* ---- building the chain ------------------------------------------------------ */
+
+static int fail(const tun_stack *ts, const char *what, int rc)
+{
+	fprintf(stderr, "%s: %s: %s\n", ts->o.prog, what, strerror(-rc));
+	return 1;
+}
+
+static int open_tun(tun_stack *ts)
+{
+	const tun_stack_opts *o = &ts->o;
+	int rc = tern_tun_open(o->tun, &ts->cfg.allocator, &ts->tun);
+	if (rc < 0) {
+		bool denied = rc == TERN_EPERM || rc == -EACCES;
+		fprintf(stderr, "%s: cannot create TUN device %s: %s%s\n", o->prog, o->tun,
+		        strerror(-rc), denied ? " (needs root or CAP_NET_ADMIN)" : "");
+		return 1;
+	}
+	rc = tern_tun_configure(tern_tun_name(ts->tun), o->peer, o->peer_prefix, o->mtu);
+	if (rc < 0)
+		return fail(ts, "cannot configure the Linux side of the TUN device", rc);
+	ts->top = ts->tun;
+	return 0;
+}
+
+static int open_middleware(tun_stack *ts)
+{
+	tun_stack_opts *o = &ts->o;
+	int rc;
+	if (o->pcap) {
+		if ((rc = tern_pcap_file_open(o->pcap, &ts->pcap)) < 0)
+			return fail(ts, o->pcap, rc);
+		rc = tern_pcap_tap_new(&ts->cfg.allocator, ts->top, tern_pcap_file_write, ts->pcap,
+		                       tern_host_wall_base(), &ts->tap);
+		if (rc < 0)
+			return fail(ts, "cannot create the pcap tap", rc);
+		ts->top = ts->tap;
+	}
+	if (o->faulty) {
+		if (!o->seeded)
+			o->fault.seed = ts->cfg.random(ts->cfg.random_ctx);
+		if ((rc = tern_fault_new(&ts->cfg.allocator, ts->top, &o->fault, &ts->fault)) < 0)
+			return fail(ts, "cannot create the fault injector", rc);
+		ts->top = ts->fault;
+	}
+	return 0;
+}
+
+static int open_stack(tun_stack *ts)
+{
+	const tun_stack_opts *o = &ts->o;
+	tern_iface_config ic = {
+	    .name = tern_tun_name(ts->tun), .addr = o->addr, .prefix = o->prefix, .mtu = o->mtu};
+	uint32_t mask = o->prefix ? 0xffffffffu << (32 - o->prefix) : 0;
+	int rc = tern_stack_new(&ts->cfg, &ts->st);
+	if (rc < 0)
+		return fail(ts, "cannot create the stack", rc);
+	if ((rc = tern_iface_add(ts->st, &ic, ts->top, &ts->ifc)) < 0)
+		return fail(ts, "cannot add the interface", rc);
+	/* A narrower --addr prefix (e.g. /32) still has to reach the peer. */
+	if ((o->addr ^ o->peer) & mask &&
+	    (rc = tern_route_add(ts->st, o->peer, 32, 0, ts->ifc)) < 0)
+		return fail(ts, "cannot add the route to the peer", rc);
+	return 0;
+}
+
+static int open_loop(tun_stack *ts)
+{
+	int rc = tern_loop_new(ts->st, ts->top, &ts->loop);
+	if (rc == 0)
+		rc = tern_loop_add_tun(ts->loop, ts->tun);
+	return rc < 0 ? fail(ts, "cannot start the event loop", rc) : 0;
+}
+
+int tun_stack_open(tun_stack *ts)
+{
+	int rc = tern_host_config_init(&ts->cfg);
+	if (rc < 0)
+		return fail(ts, "no entropy from getrandom", rc);
+	if ((rc = open_tun(ts)) || (rc = open_middleware(ts)) || (rc = open_stack(ts)) ||
+	    (rc = open_loop(ts)))
+		return rc;
+	return 0;
+}
+
+void tun_stack_print_stats(const tun_stack *ts)
+{
+	tern_counters c;
+	tern_stack_counters(ts->st, &c);
+	const uint64_t *v = (const uint64_t *)&c;
+	for (size_t i = 0; i < tern_counter_count(); i++)
+		if (v[i])
+			fprintf(stderr, "%-24s %" PRIu64 "\n", tern_counter_name(i), v[i]);
+	if (ts->fault) {
+		tern_fault_stats fs;
+		tern_fault_stats_get(ts->fault, &fs);
+		fprintf(stderr,
+		        "fault passed %" PRIu64 " lost %" PRIu64 " duplicated %" PRIu64
+		        " reordered %" PRIu64 " corrupted %" PRIu64 " delayed %" PRIu64 "\n",
+		        fs.passed, fs.lost, fs.duplicated, fs.reordered, fs.corrupted, fs.delayed);
+	}
+}
+
+/* Reverse order of creation: the loop restores the signal mask last. */
+int tun_stack_close(tun_stack *ts)
+{
+	int rc = 0;
+	if (ts->st && ts->o.stats)
+		tun_stack_print_stats(ts);
+	tern_stack_del(ts->st);
+	tern_dev_del(ts->fault);
+	tern_dev_del(ts->tap);
+	tern_dev_del(ts->tun);
+	if (ts->pcap && (rc = tern_pcap_file_close(ts->pcap)) < 0)
+		rc = fail(ts, ts->o.pcap, rc);
+	tern_loop_del(ts->loop);
+	memset(ts, 0, sizeof *ts);
+	return rc;
+}
