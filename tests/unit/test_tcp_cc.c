@@ -176,22 +176,20 @@ TT_TEST(test_newreno_partial_ack_never_deflates_below_one_smss)
 	TT_EQ(c.s.cwnd, MSS);
 }
 
-TT_TEST(test_newreno_recovery_exit_sets_min_ssthresh_or_flight_plus_smss)
+TT_TEST(test_newreno_recovery_exit_sets_cwnd_to_ssthresh_whatever_the_flight)
 {
 	cc c;
 	cc_start(&c, MSS);
 	c.s.flight = 20000;
 	c.ops->on_recovery_enter(&c.s, c.state);
-	/* RFC 6582 3.2 step 6 option (1): min(ssthresh, max(FlightSize, SMSS) + SMSS) */
-	c.s.flight = 6000;
-	c.ops->on_recovery_exit(&c.s, c.state);
-	TT_EQ(c.s.cwnd, 7000);
-	c.s.flight = 20000;
-	c.ops->on_recovery_exit(&c.s, c.state);
-	TT_EQ(c.s.cwnd, 10000);
+	/* RFC 6582 3.2 step 6 option (2): cwnd = ssthresh, even with nothing in
+	 * flight after the full ACK (option 1 would leave 2 SMSS) */
 	c.s.flight = 0;
 	c.ops->on_recovery_exit(&c.s, c.state);
-	TT_EQ(c.s.cwnd, 2000);
+	TT_EQ(c.s.cwnd, 10000);
+	c.s.flight = 6000;
+	c.ops->on_recovery_exit(&c.s, c.state);
+	TT_EQ(c.s.cwnd, 10000);
 	TT_EQ(c.s.ssthresh, 10000);
 }
 
@@ -339,7 +337,7 @@ TT_MAIN(test_cc_initial_window_follows_rfc5681_for_each_mss_range,
         test_newreno_dupack_in_recovery_adds_one_smss,
         test_newreno_partial_ack_deflates_and_adds_back_one_smss,
         test_newreno_partial_ack_never_deflates_below_one_smss,
-        test_newreno_recovery_exit_sets_min_ssthresh_or_flight_plus_smss,
+        test_newreno_recovery_exit_sets_cwnd_to_ssthresh_whatever_the_flight,
         test_newreno_rto_sets_loss_window_and_halves_flight,
         test_newreno_repeated_rto_holds_ssthresh,
         test_newreno_after_rto_slow_starts_to_ssthresh_then_avoids,

@@ -111,9 +111,13 @@ static void nr_on_recovery_exit(tern_cc_stat *s, void *state)
 {
 	newreno *nr = state;
 	nr->bytes_acked = 0;
-	/* RFC 6582 3.2 step 6, option (1): flight is what is outstanding after
-	 * the full ACK; the max() keeps cwnd at least 2 SMSS when it is 0. */
-	s->cwnd = min_u32(s->ssthresh, add_sat(max_u32(s->flight, s->mss), s->mss));
+	/* RFC 6582 3.2 step 6, option (2): cwnd = ssthresh. Option (1),
+	 * min(ssthresh, FlightSize + SMSS), collapses cwnd to 2 SMSS whenever
+	 * the receive window kept new data from going out during recovery
+	 * (FlightSize 0 after the full ACK); the next lost ACK then has no
+	 * duplicates behind it and costs a timeout. Option 2's burst is what
+	 * the window allows anyway, as in Linux and FreeBSD. */
+	s->cwnd = max_u32(s->ssthresh, s->mss);
 }
 
 static void nr_on_rto(tern_cc_stat *s, void *state)
