@@ -162,6 +162,14 @@ tern_time tern_stack_poll(tern_stack *st, tern_time now);
 /* The time the stack last saw (from input or poll). */
 tern_time tern_stack_now(const tern_stack *st);
 
+/* Hand in a burst of packets (everything a device had ready): between
+ * begin and end, TCP processes every segment before answering any, and each
+ * connection then answers once for the whole burst, one ACK with whatever
+ * data it can send (RFC 9293 3.10.7.4, MUST-58/59). Pairs may nest; the
+ * answers go at the outermost end. */
+void tern_stack_batch_begin(tern_stack *st);
+void tern_stack_batch_end(tern_stack *st);
+
 /* ---- counters ------------------------------------------------------------- */
 
 /* Every drop or refusal has a counter. X(name, description). */

@@ -121,3 +121,14 @@ void tern_stack_input(tern_stack *st, tern_iface *ifc, const uint8_t *pkt, size_
 		return;
 	tern_ip4_input(st, ifc, pkt, len);
 }
+
+void tern_stack_batch_begin(tern_stack *st)
+{
+	st->batch_depth++;
+}
+
+void tern_stack_batch_end(tern_stack *st)
+{
+	if (st->batch_depth && --st->batch_depth == 0)
+		tern_tcp_flush(st);
+}

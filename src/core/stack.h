@@ -37,6 +37,7 @@ struct tern_stack {
 	tern_config cfg;
 	tern_counters ctr;
 	tern_time now;
+	uint32_t batch_depth;         /* > 0: TCP answers wait for batch_end */
 	tern_wheel wheel;
 	tern_pkt_pool pool;
 

@@ -24,6 +24,12 @@ typedef struct loop_fd {
 	void *ctx;
 } loop_fd;
 
+/* A TUN device the loop reads, with the stack its bursts go to. */
+typedef struct tun_reader {
+	tern_stack *st;
+	tern_dev *tun;
+} tun_reader;
+
 struct tern_loop {
 	tern_stack *st;
 	tern_dev *top;
@@ -31,6 +37,8 @@ struct tern_loop {
 	sigset_t oldmask;
 	loop_fd fds[LOOP_MAX_FDS];
 	unsigned nfds;
+	tun_reader tuns[4];
+	unsigned ntuns;
 	tern_loop_hook_fn hook;
 	void *hook_ctx;
 	bool stop;
@@ -108,15 +116,25 @@ int tern_loop_add_fd(tern_loop *l, int fd, tern_loop_fd_fn fn, void *ctx)
 	return 0;
 }
 
+/* Everything the device has ready goes in as one batch, so TCP answers a
+ * burst of segments with one ACK (RFC 9293 MUST-58/59). */
 static int tun_readable(void *ctx, tern_time now)
 {
-	int rc = tern_tun_read(ctx, now);
+	tun_reader *r = ctx;
+	tern_stack_batch_begin(r->st);
+	int rc = tern_tun_read(r->tun, now);
+	tern_stack_batch_end(r->st);
 	return rc < 0 ? rc : 0;
 }
 
 int tern_loop_add_tun(tern_loop *l, tern_dev *tun)
 {
-	return tern_loop_add_fd(l, tern_tun_fd(tun), tun_readable, tun);
+	if (l->ntuns == sizeof l->tuns / sizeof l->tuns[0])
+		return -ENOSPC;
+	tun_reader *r = &l->tuns[l->ntuns++];
+	r->st = l->st;
+	r->tun = tun;
+	return tern_loop_add_fd(l, tern_tun_fd(tun), tun_readable, r);
 }
 
 void tern_loop_set_hook(tern_loop *l, tern_loop_hook_fn fn, void *ctx)

@@ -57,6 +57,8 @@ struct tern_tcb {
 	bool rcv_urgent;               /* rcv_up is valid and ahead of the reader */
 	bool passive;
 	bool hashed;                   /* in the connection table */
+	bool pending;                  /* on the stack's answer-later list */
+	tern_tcb *pending_next;
 	bool nodelay, keepalive_on;
 	bool ack_now;                  /* an ACK must go out with the next output */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
@@ -124,6 +126,10 @@ void tern_tcp_timer_update(tern_tcb *tcb);
 /* ---- tcp_output.c --------------------------------------------------------- */
 /* Send what the windows, Nagle and the ACK policy allow now. */
 void tern_tcp_output(tern_tcb *tcb);
+/* The same, or at the end of the current input batch. */
+void tern_tcp_output_soon(tern_tcb *tcb);
+/* Answer for every connection the batch touched. */
+void tern_tcp_flush(tern_stack *st);
 /* Transmit one segment: seq, len bytes from the send ring at that sequence
  * number, flags (ACK is added once synchronized). Changes no state. */
 int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags);

@@ -107,9 +107,47 @@ tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
 }
 
 /* Free everything; the TCB must be out of every table. */
+static void unpend(tern_tcb *tcb)
+{
+	if (!tcb->pending)
+		return;
+	for (tern_tcb **pp = &tcb->st->tcp->pending; *pp; pp = &(*pp)->pending_next) {
+		if (*pp == tcb) {
+			*pp = tcb->pending_next;
+			break;
+		}
+	}
+	tcb->pending = false;
+}
+
+void tern_tcp_output_soon(tern_tcb *tcb)
+{
+	if (!tcb->st->batch_depth) {
+		tern_tcp_output(tcb);
+		return;
+	}
+	if (tcb->pending)
+		return;
+	tcb->pending = true;
+	tcb->pending_next = tcb->st->tcp->pending;
+	tcb->st->tcp->pending = tcb;
+}
+
+void tern_tcp_flush(tern_stack *st)
+{
+	for (int guard = 0; st->tcp->pending && guard < 1000000; guard++) {
+		tern_tcb *tcb = st->tcp->pending;
+		st->tcp->pending = tcb->pending_next;
+		tcb->pending = false;
+		if (tcb->state != TERN_TCP_CLOSED && tcb->state != TERN_TCP_TIME_WAIT)
+			tern_tcp_output(tcb);
+	}
+}
+
 static void tcb_free(tern_tcb *tcb)
 {
 	tern_stack *st = tcb->st;
+	unpend(tcb);
 	tern_tcp_timer_clear_all(tcb);
 	tern_sndbuf_free(st, &tcb->snd);
 	tern_rcvbuf_free(st, &tcb->rcv);

@@ -134,13 +134,13 @@ static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 		s->h.seq++;
 		s->h.flags &= (uint8_t)~TERN_TCP_SYN;
 		if (process_text_and_fin(tcb, s))
-			tern_tcp_output(tcb);
+			tern_tcp_output_soon(tcb);
 		return;
 	}
 	/* Simultaneous open (3.5 figure 7): answer with SYN-ACK. */
 	tcb->state = TERN_TCP_SYN_RECEIVED;
 	tcb->snd_nxt = tcb->iss;
-	tern_tcp_output(tcb);
+	tern_tcp_output_soon(tcb);
 }
 
 /* ---- synchronized states (3.10.7.4) ------------------------------------- */
@@ -527,7 +527,7 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))
 		return;
 	if (process_text_and_fin(tcb, s))
-		tern_tcp_output(tcb);
+		tern_tcp_output_soon(tcb);
 }
 
 /* ---- demultiplexing -------------------------------------------------------- */

@@ -29,6 +29,7 @@ struct tern_tcp {
 	uint32_t eph_next;                /* RFC 6056 algorithm 3's counter */
 	tern_time chack_second;           /* start of the challenge-ACK second */
 	uint32_t chack_sent, chack_quota;
+	tern_tcb *pending;                /* connections to answer at batch end */
 	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
 };
 
