@@ -9,14 +9,20 @@ static uint8_t buf[2048];
 
 /* Answer the segment f sent last with an ICMP error quoting it, shifted by
  * seq_delta in its sequence number. */
+static void icmp_about_last_typed(fixture *f, uint8_t type, uint8_t code, uint32_t seq_delta);
+
 static void icmp_about_last(fixture *f, uint8_t code, uint32_t seq_delta)
+{
+	icmp_about_last_typed(f, TERN_ICMP_DEST_UNREACH, code, seq_delta);
+}
+
+static void icmp_about_last_typed(fixture *f, uint8_t type, uint8_t code, uint32_t seq_delta)
 {
 	uint8_t quote[28];
 	memcpy(quote, f->out[f->nout - 1].data, sizeof quote);
 	tern_put32(quote + 24, tern_get32(quote + 24) + seq_delta);
 	uint8_t icmp[64];
-	tern_icmp4_repr m = {.type = TERN_ICMP_DEST_UNREACH, .code = code, .data = quote,
-			     .data_len = sizeof quote};
+	tern_icmp4_repr m = {.type = type, .code = code, .data = quote, .data_len = sizeof quote};
 	size_t il = tern_icmp4_build(icmp, sizeof icmp, &m);
 	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_ICMP, 1, 0, false, icmp, il);
 	fx_input(f, buf, n, TERN_MS(1));
@@ -85,6 +91,57 @@ TT_TEST(test_established_connection_survives_hard_icmp_error)
 	fx_fini(&f);
 }
 
+/* RFC 9293 3.9.2.2 (MUST-55, MUST-56): Source Quench is ignored; net or
+ * host unreachable and time exceeded are soft errors that leave an opening
+ * connection to its retransmissions, and are reported if it times out. */
+TT_TEST(test_soft_icmp_errors_leave_the_syn_to_its_retransmissions)
+{
+	fixture f;
+	tern_config cfg;
+	tern_config_init(&cfg);
+	cfg.tcp_syn_retries = 2;
+	TT_EQ(fx_init_cfg(&f, FX_US, 24, 1500, &cfg), 0);
+	tern_socket *s = connecting(&f);
+	TT_CHECK(s);
+	icmp_about_last_typed(&f, 4 /* source quench */, 0, 0);
+	icmp_about_last(&f, TERN_ICMP_NET_UNREACH, 0);
+	icmp_about_last_typed(&f, TERN_ICMP_TIME_EXCEEDED, 0, 0);
+	icmp_about_last(&f, TERN_ICMP_HOST_UNREACH, 0);
+	tern_tcp_info i;
+	TT_EQ(tern_socket_info(s, &i), 0);
+	TT_EQ(i.state, TERN_TCP_SYN_SENT);
+	for (tern_time t = 0; t <= TERN_SEC(10); t += TERN_MS(100))
+		tern_stack_poll(f.st, t);  /* 1 + 2 + 4 s of retransmissions */
+	uint8_t b[4];
+	TT_EQ(tern_socket_recv(s, b, sizeof b, 0), TERN_EHOSTUNREACH);  /* the last soft error */
+	fx_fini(&f);
+}
+
+/* RFC 9293 3.9.1 / RFC 1122 4.2.3.10 (MUST-57): a SYN to a broadcast
+ * address is dropped without a word. */
+TT_TEST(test_syn_to_a_broadcast_address_is_ignored)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *l;
+	tern_endpoint any = {0, 80};
+	TT_EQ(tern_tcp_open(f.st, &l), 0);
+	TT_EQ(tern_socket_bind(l, &any), 0);
+	TT_EQ(tern_socket_listen(l, 4), 0);
+	uint8_t seg[64];
+	tern_tcp_repr h = {.sport = 40000, .dport = 80, .seq = 1, .flags = TERN_TCP_SYN, .wnd = 1000};
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, TERN_IP4(192, 0, 2, 255));
+	size_t n = fx_ip4(buf, FX_PEER, TERN_IP4(192, 0, 2, 255), TERN_IPPROTO_TCP, 3, 0, false, seg, sl);
+	fx_input(&f, buf, n, TERN_MS(1));
+	TT_EQ(f.nout, 0);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_in_errs, 1);
+	fx_fini(&f);
+}
+
 TT_MAIN(test_port_unreachable_for_our_syn_refuses_the_connection,
+	test_soft_icmp_errors_leave_the_syn_to_its_retransmissions,
+	test_syn_to_a_broadcast_address_is_ignored,
 	test_icmp_error_quoting_a_sequence_not_in_flight_is_ignored,
 	test_established_connection_survives_hard_icmp_error)
