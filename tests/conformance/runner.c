@@ -497,6 +497,14 @@ static bool match(run *r, const seg_spec *sp, const tern_tcp_repr *h)
 	bool has_mss = (h->opts.present & TERN_TCPO_MSS) != 0;
 	if ((sp->given & F_MSS) && !has_mss)
 		return fail(r, "no MSS option, expected <mss %u>", sp->mss);
+	/* Options are checked strictly: tern may send only what the line lists
+	 * (RFC 9293 MUST-65: MSS only on SYNs), and a length is always checked
+	 * (an unlisted length means none: no stray data in ACKs or probes). */
+	if (h->opts.present & ~(unsigned)((sp->given & F_MSS) ? TERN_TCPO_MSS : 0))
+		return fail(r, "options 0x%x sent, the expectation lists %s", h->opts.present,
+			    (sp->given & F_MSS) ? "only <mss>" : "none");
+	if (!(sp->given & F_LEN) && h->payload_len)
+		return fail(r, "%zu bytes of data, the expectation lists none", h->payload_len);
 	return check_field(r, "seq", F_SEQ, sp, sp->seq, rel_seq(r, h->seq)) &&
 	       check_field(r, "ack", F_ACK, sp, sp->ack, h->ack) &&
 	       check_field(r, "win", F_WIN, sp, sp->win, h->wnd) &&
