@@ -130,6 +130,7 @@ typedef struct tern_config {
 	tern_time tcp_delack;        /* [40 ms] delayed-ACK timeout (<= 500 ms) */
 	tern_time tcp_fin_wait2;     /* [60 s] orphaned FIN-WAIT-2 limit */
 	uint8_t tcp_syn_retries;     /* [7] SYN / SYN-ACK retransmissions (>= 3 min) */
+	uint8_t tcp_retries1;        /* [3] R1: retransmissions before advising IP */
 	uint8_t tcp_retries2;        /* [15] R2: retransmissions before giving up */
 	uint32_t tcp_challenge_ack_limit; /* [1000] challenge ACKs a second, per stack */
 } tern_config;
@@ -188,6 +189,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(ip_out_no_route, "IPv4 sends with no route")                           \
 	X(ip_out_df_too_big, "IPv4 sends over the MTU with DF set")              \
 	X(ip_out_dev_errors, "IPv4 packets the device refused")                  \
+	X(ip_negative_advice, "routes reported failing by TCP (R1, RFC 1122)")   \
 	X(ip_frag_created, "IPv4 fragments created")                             \
 	X(ip_frag_oks, "IPv4 datagrams fragmented")                              \
 	X(ip_reasm_reqds, "IPv4 fragments received")                             \
@@ -235,6 +237,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_dup_segs, "TCP segments entirely duplicate")                       \
 	X(tcp_fast_retrans, "TCP fast retransmits")                              \
 	X(tcp_timeouts, "TCP retransmission timeouts")                           \
+	X(tcp_r1_reached, "TCP connections past R1 retransmissions")             \
 	X(tcp_persist_probes, "TCP zero-window probes sent")                     \
 	X(tcp_keepalive_probes, "TCP keepalive probes sent")                     \
 	X(tcp_keepalive_drops, "TCP connections dropped by keepalive")           \
@@ -296,6 +299,9 @@ enum {
 	TERN_EV_HUP = 1u << 3,     /* TCP: the peer finished sending, or reset */
 	TERN_EV_URGENT = 1u << 4,  /* TCP: urgent data ahead of the reader (RFC 6093;
 	                              the bytes arrive in line, tern_tcp_info.urgent) */
+	TERN_EV_SOFT_ERROR = 1u << 5, /* TCP: a soft error not yet read with
+	                              TERN_SO_SOFT_ERROR (an ICMP error, or R1
+	                              retransmissions: RFC 9293 3.9.1.8) */
 };
 
 typedef void (*tern_socket_cb)(tern_socket *s, unsigned events, void *ctx);
@@ -358,6 +364,8 @@ enum {
 	TERN_SO_USER_TIMEOUT = 10, /* TCP: ms data may stay unacknowledged (RFC 5482), 0 = R2 */
 	TERN_SO_TOS = 11,        /* IP type of service / DS field of what is sent [0] */
 	TERN_SO_TTL = 12,        /* IP time to live of what is sent, 1..255 [stack's] */
+	TERN_SO_SOFT_ERROR = 13, /* TCP, get only: the latest soft error (TERN_E*, 0 if
+	                            none); reading clears TERN_EV_SOFT_ERROR */
 };
 int tern_socket_setopt(tern_socket *s, int opt, int value);
 int tern_socket_getopt(tern_socket *s, int opt, int *value);

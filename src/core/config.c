@@ -40,6 +40,8 @@ void tern_config_init(tern_config *cfg)
 	/* RFC 1122 4.2.3.5: R2 must cover at least 100 s; 15 backed-off RTOs
 	 * is about 15 minutes, Linux's tcp_retries2 default. */
 	cfg->tcp_retries2 = 15;
+	/* RFC 1122 4.2.3.5: R1 at least 3 retransmissions */
+	cfg->tcp_retries1 = 3;
 	cfg->tcp_challenge_ack_limit = 1000;
 }
 

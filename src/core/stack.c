@@ -31,6 +31,7 @@ static void apply_defaults(tern_config *c)
 	DEF(tcp_delack);
 	DEF(tcp_fin_wait2);
 	DEF(tcp_syn_retries);
+	DEF(tcp_retries1);
 	DEF(tcp_retries2);
 	DEF(tcp_challenge_ack_limit);
 #undef DEF

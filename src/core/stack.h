@@ -85,6 +85,10 @@ typedef struct tern_ip4_out {
  * Always consumes pkt. Errors: TERN_ENETUNREACH, TERN_EMSGSIZE (df),
  * TERN_ENOBUFS. */
 int tern_ip4_output(struct tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o);
+/* RFC 1122 3.3.1.4 / 4.2.3.5: a transport reports that the path to dst
+ * seems to have failed (TCP at R1). Counted; with one route per
+ * destination there is no alternative to switch to. */
+void tern_ip4_negative_advice(struct tern_stack *st, uint32_t dst);
 /* The source address a packet to dst would carry (0 when unroutable). */
 uint32_t tern_ip4_source_for(struct tern_stack *st, uint32_t dst);
 

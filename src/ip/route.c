@@ -108,3 +108,9 @@ bool tern_ip4_is_bcast_or_mcast(const struct tern_iface *ifc, uint32_t addr)
 	return ifc && ifc->mask != 0xffffffffu && ifc->mask != 0xfffffffeu &&
 	       (addr & ~ifc->mask) == ~ifc->mask && (addr & ifc->mask) == (ifc->addr & ifc->mask);
 }
+
+void tern_ip4_negative_advice(tern_stack *st, uint32_t dst)
+{
+	(void)dst;
+	TERN_COUNT(st, ip_negative_advice);
+}

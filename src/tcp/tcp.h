@@ -63,7 +63,8 @@ struct tern_tcb {
 	bool ack_now;                  /* an ACK must go out with the next output */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
 	int err;                       /* error for the application (TERN_E*) */
-	int soft_err;                  /* last ICMP soft error (RFC 1122 4.2.3.9) */
+	int soft_err;                  /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+	bool soft_err_fresh;           /* not yet read by the application */
 
 	/* timers */
 	tern_timer timer;
@@ -113,6 +114,8 @@ void tern_tcb_drop(tern_tcb *tcb, int err);
 uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r);
 /* Move to TIME-WAIT: a compact record replaces the TCB. */
 void tern_tcb_time_wait(tern_tcb *tcb);
+/* Record a soft error and tell the application (MUST-47). */
+void tern_tcb_soft_error(tern_tcb *tcb, int err);
 /* Wake the application: readiness changed. */
 void tern_tcb_notify(tern_tcb *tcb);
 

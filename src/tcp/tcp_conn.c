@@ -163,6 +163,13 @@ void tern_tcb_notify(tern_tcb *tcb)
 		tern_socket_notify(tcb->listener);
 }
 
+void tern_tcb_soft_error(tern_tcb *tcb, int err)
+{
+	tcb->soft_err = err;
+	tcb->soft_err_fresh = true;
+	tern_tcb_notify(tcb);
+}
+
 /* CLOSED: out of the tables; freed now if no socket holds it, else when the
  * application closes the socket (it still has to see the error). */
 static void enter_closed(tern_tcb *tcb)

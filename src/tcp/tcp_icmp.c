@@ -28,6 +28,6 @@ bool tern_tcp_icmp_error(tern_stack *st, const tern_icmp_err *e)
 		tern_tcb_drop(tcb, e->err);
 		return true;
 	}
-	tcb->soft_err = e->err;
+	tern_tcb_soft_error(tcb, e->err);
 	return true;
 }

@@ -84,6 +84,16 @@ static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
 	return tcb->user_timeout && limit < next ? limit : next;
 }
 
+/* RFC 1122 4.2.3.5 (RFC 9293 MUST-20): past R1 retransmissions IP hears
+ * that the path may have failed, and the application gets a soft error
+ * (MUST-47) unless an ICMP error already explained the trouble. */
+static void reached_r1(tern_tcb *tcb)
+{
+	TERN_COUNT(tcb->st, tcp_r1_reached);
+	tern_ip4_negative_advice(tcb->st, tcb->remote.addr);
+	tern_tcb_soft_error(tcb, tcb->soft_err ? tcb->soft_err : TERN_ETIMEDOUT);
+}
+
 /* RFC 6298 5.4-5.7: retransmit the earliest unacknowledged segment, back
  * the timer off, and (RFC 5681 3.1) collapse the congestion window. */
 static bool on_rexmt(tern_tcb *tcb, tern_time now)
@@ -99,6 +109,8 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 	}
 	TERN_COUNT(st, tcp_timeouts);
 	tcb->backoff++;
+	if (tcb->backoff == st->cfg.tcp_retries1)
+		reached_r1(tcb);
 	tcb->rtt_timing = false;  /* Karn: no sample from a retransmitted segment */
 	if (tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;

@@ -352,6 +352,8 @@ unsigned tern_tcp_events(const tern_socket *s)
 		ev |= TERN_EV_HUP;
 	if (tcb->rcv_urgent)
 		ev |= TERN_EV_URGENT;
+	if (tcb->soft_err_fresh)
+		ev |= TERN_EV_SOFT_ERROR;
 	return ev;
 }
 
@@ -435,6 +437,11 @@ int tern_tcp_getopt(tern_socket *s, int opt, int *value)
 	case TERN_SO_USER_TIMEOUT: *value = (int)(k->user_timeout / 1000); return 0;
 	case TERN_SO_SNDBUF: *value = (int)k->sndbuf; return 0;
 	case TERN_SO_RCVBUF: *value = (int)k->rcvbuf; return 0;
+	case TERN_SO_SOFT_ERROR:
+		*value = s->tcb ? s->tcb->soft_err : 0;
+		if (s->tcb)
+			s->tcb->soft_err_fresh = false;
+		return 0;
 	case TERN_SO_ERROR:
 		*value = s->tcb ? s->tcb->err : 0;
 		if (s->tcb)

@@ -80,11 +80,20 @@ TT_TEST(test_cut_link_times_out_connection_after_r2_retransmissions)
 	 * backoff take 0.2 * (2^7 - 1) = 25.4 s */
 	tern_sim_run_for(n.sim, TERN_SEC(20));
 	TT_EQ(state_of(c), TERN_TCP_ESTABLISHED);
+	/* past R1 (3 retransmissions): IP was advised, the application told */
+	tern_counters ct;
+	tern_stack_counters(A(&n), &ct);
+	TT_EQ(ct.tcp_r1_reached, 1);
+	TT_EQ(ct.ip_negative_advice, 1);
+	TT_CHECK(tern_socket_events(c) & TERN_EV_SOFT_ERROR);
+	int soft;
+	TT_EQ(tern_socket_getopt(c, TERN_SO_SOFT_ERROR, &soft), 0);
+	TT_EQ(soft, TERN_ETIMEDOUT);
+	TT_CHECK(!(tern_socket_events(c) & TERN_EV_SOFT_ERROR));
 	tern_sim_run_for(n.sim, TERN_SEC(10));
 	uint8_t b[8];
 	TT_EQ(tern_socket_recv(c, b, sizeof b, 0), TERN_ETIMEDOUT);
 	TT_EQ(state_of(c), TERN_TCP_CLOSED);
-	tern_counters ct;
 	tern_stack_counters(A(&n), &ct);
 	TT_EQ(ct.tcp_timeout_drops, 1);
 	tern_sim_del(n.sim);

@@ -110,6 +110,11 @@ TT_TEST(test_soft_icmp_errors_leave_the_syn_to_its_retransmissions)
 	tern_tcp_info i;
 	TT_EQ(tern_socket_info(s, &i), 0);
 	TT_EQ(i.state, TERN_TCP_SYN_SENT);
+	/* MUST-47: the soft error is reported at once, asynchronously */
+	TT_CHECK(tern_socket_events(s) & TERN_EV_SOFT_ERROR);
+	int soft;
+	TT_EQ(tern_socket_getopt(s, TERN_SO_SOFT_ERROR, &soft), 0);
+	TT_EQ(soft, TERN_EHOSTUNREACH);
 	for (tern_time t = 0; t <= TERN_SEC(10); t += TERN_MS(100))
 		tern_stack_poll(f.st, t);  /* 1 + 2 + 4 s of retransmissions */
 	uint8_t b[4];
