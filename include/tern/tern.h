@@ -366,6 +366,10 @@ enum {
 	TERN_SO_TTL = 12,        /* IP time to live of what is sent, 1..255 [stack's] */
 	TERN_SO_SOFT_ERROR = 13, /* TCP, get only: the latest soft error (TERN_E*, 0 if
 	                            none); reading clears TERN_EV_SOFT_ERROR */
+	TERN_SO_REUSEADDR = 14,  /* TCP, before bind: sockets that all set it may share
+	                            a port while at most one of them listens */
+	TERN_SO_LINGER = 15,     /* TCP: 0 makes close abortive (RST); -1 (default)
+	                            closes gracefully */
 };
 int tern_socket_setopt(tern_socket *s, int opt, int value);
 int tern_socket_getopt(tern_socket *s, int opt, int *value);

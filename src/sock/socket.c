@@ -42,13 +42,14 @@ int tern_tcp_open(tern_stack *st, tern_socket **out)
 
 typedef struct pick_ctx {
 	tern_port_taken_fn taken;
+	const tern_socket *self;
 	uint32_t addr;
 } pick_ctx;
 
 static bool pick_in_use(tern_stack *st, uint16_t port, void *ctx)
 {
 	const pick_ctx *p = ctx;
-	return p->taken(st, p->addr, port);
+	return p->taken(st, p->self, p->addr, port);
 }
 
 int tern_sock_claim_local(tern_socket *s, const tern_endpoint *local, tern_port_taken_fn taken)
@@ -58,9 +59,9 @@ int tern_sock_claim_local(tern_socket *s, const tern_endpoint *local, tern_port_
 		return TERN_EINVAL;
 	if (local->addr && !tern_ip4_local_iface(st, local->addr))
 		return TERN_EADDRNOTAVAIL;
-	pick_ctx ctx = {taken, local->addr};
+	pick_ctx ctx = {taken, s, local->addr};
 	uint16_t port = local->port ? local->port : tern_port_pick(st, pick_in_use, &ctx);
-	if (port == 0 || taken(st, local->addr, port))
+	if (port == 0 || taken(st, s, local->addr, port))
 		return TERN_EADDRINUSE;
 	s->local.addr = local->addr;
 	s->local.port = port;

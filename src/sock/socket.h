@@ -12,6 +12,8 @@ struct tern_tcb;
 /* Per-socket TCP knobs, copied into each TCB the socket creates. */
 typedef struct tern_tcp_knobs {
 	bool nodelay, keepalive;
+	bool reuseaddr;               /* may share a port (see tern_tcp_port_bound) */
+	int linger;                   /* -1: graceful close; 0: close aborts */
 	tern_time keep_idle, keep_intvl, user_timeout;
 	unsigned keep_cnt;
 	uint32_t sndbuf, rcvbuf;
@@ -45,8 +47,10 @@ struct tern_socket {
 	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
 };
 
-/* Is addr:port held by a socket of this transport (addr 0 = any)? */
-typedef bool (*tern_port_taken_fn)(tern_stack *st, uint32_t addr, uint16_t port);
+/* Would binding self to addr:port (addr 0 = any) clash with a socket of
+ * this transport? self is NULL when picking a port for a connection. */
+typedef bool (*tern_port_taken_fn)(tern_stack *st, const struct tern_socket *self,
+				   uint32_t addr, uint16_t port);
 /* The bind rules both transports share: the address must be one of ours or
  * any; port 0 takes an ephemeral port (RFC 6056) that `taken` says is free.
  * Sets s->local and s->bound; the caller adds s to its port table.

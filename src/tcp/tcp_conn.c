@@ -372,7 +372,7 @@ uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint 
 	uint32_t off = (uint32_t)tern_siphash(st->cfg.secret, k, sizeof k);
 	for (uint32_t i = 0; i < n; i++) {
 		uint16_t port = (uint16_t)(49152u + (off + tcp->eph_next + i) % n);
-		if (tern_tcp_port_bound(st, laddr, port))
+		if (tern_tcp_port_bound(st, NULL, laddr, port))
 			continue;
 		if (tern_tcb_lookup(st, laddr, port, r->addr, r->port) ||
 		    tern_tw_lookup(st, laddr, port, r->addr, r->port))

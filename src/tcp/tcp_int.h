@@ -44,7 +44,10 @@ uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint 
 void tern_tcp_timer_fire(tern_timer *t, tern_time now);
 
 /* tcp_listen.c */
-bool tern_tcp_port_bound(tern_stack *st, uint32_t addr, uint16_t port);
+bool tern_tcp_port_bound(tern_stack *st, const struct tern_socket *self, uint32_t addr,
+			 uint16_t port);
+/* Another listener on the port and an overlapping address? */
+bool tern_tcp_listener_clash(const struct tern_socket *s);
 struct tern_socket *tern_tcp_listener_lookup(tern_stack *st, uint32_t addr, uint16_t port);
 /* A SYN for a listener: make the child TCB in SYN-RECEIVED and answer. */
 void tern_tcp_listener_syn(struct tern_socket *ls, const tern_ip4_repr *ip,

@@ -13,10 +13,28 @@ static tern_socket_list *port_bucket(tern_stack *st, uint16_t port)
 	return &st->tcp->ports[port & (TERN_UDP_HASH - 1)];
 }
 
-bool tern_tcp_port_bound(tern_stack *st, uint32_t addr, uint16_t port)
+/* Without TERN_SO_REUSEADDR a port is one socket's. With it on both
+ * sockets, a port may be shared as long as at most one of them listens, so
+ * a listener can take connections on a port a connecting socket also uses
+ * (RFC 9293 3.9.1.1, MUST-42); the 4-tuple keeps the connections apart. */
+bool tern_tcp_port_bound(tern_stack *st, const tern_socket *self, uint32_t addr, uint16_t port)
 {
-	for (tern_socket *s = port_bucket(st, port)->head; s; s = s->hnext)
-		if (s->local.port == port && (!s->local.addr || !addr || s->local.addr == addr))
+	for (tern_socket *s = port_bucket(st, port)->head; s; s = s->hnext) {
+		if (s == self || s->local.port != port ||
+		    (s->local.addr && addr && s->local.addr != addr))
+			continue;
+		bool shared = self && self->knobs.reuseaddr && s->knobs.reuseaddr && !s->listening;
+		if (!shared)
+			return true;
+	}
+	return false;
+}
+
+bool tern_tcp_listener_clash(const tern_socket *me)
+{
+	for (tern_socket *s = port_bucket(me->st, me->local.port)->head; s; s = s->hnext)
+		if (s != me && s->listening && s->local.port == me->local.port &&
+		    (!s->local.addr || !me->local.addr || s->local.addr == me->local.addr))
 			return true;
 	return false;
 }

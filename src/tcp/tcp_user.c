@@ -16,6 +16,7 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 	k->sndbuf = st->cfg.tcp_sndbuf;
 	k->rcvbuf = st->cfg.tcp_rcvbuf;
 	k->cc = tern_cc_default();
+	k->linger = -1;
 }
 
 void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
@@ -62,6 +63,8 @@ int tern_socket_listen(tern_socket *s, int backlog)
 		if (rc)
 			return rc;
 	}
+	if (tern_tcp_listener_clash(s))
+		return TERN_EADDRINUSE;
 	s->listening = true;
 	s->backlog = (uint32_t)backlog;
 	return 0;
@@ -324,7 +327,9 @@ void tern_tcp_close(tern_socket *s)
 	s->tcb = NULL;
 	if (!tcb)
 		return;
-	if (tcb->rcv.len && synchronized(tcb)) {
+	/* RFC 1122 4.2.2.13: unread data makes the close a reset; so does
+	 * SO_LINGER 0, the classic abortive close */
+	if ((tcb->rcv.len || s->knobs.linger == 0) && synchronized(tcb)) {
 		abort_tcb(tcb);
 		return;
 	}
@@ -371,7 +376,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 {
 	tern_tcp_knobs *k = &s->knobs;
 	tern_tcb *tcb = s->tcb;
-	if (value < 0)
+	if (value < 0 && !(opt == TERN_SO_LINGER && value == -1))
 		return TERN_EINVAL;
 	switch (opt) {
 	case TERN_SO_NODELAY:
@@ -405,6 +410,14 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 	case TERN_SO_USER_TIMEOUT:
 		k->user_timeout = TERN_MS((tern_time)value);
 		break;
+	case TERN_SO_REUSEADDR:
+		if (s->bound)
+			return TERN_EINVAL;
+		k->reuseaddr = value != 0;
+		return 0;
+	case TERN_SO_LINGER:
+		k->linger = value;
+		return 0;
 	case TERN_SO_SNDBUF:
 	case TERN_SO_RCVBUF:
 		if (value < 1024 || value > (64 << 20) || tcb)
@@ -436,6 +449,8 @@ int tern_tcp_getopt(tern_socket *s, int opt, int *value)
 	case TERN_SO_KEEPCNT: *value = (int)k->keep_cnt; return 0;
 	case TERN_SO_USER_TIMEOUT: *value = (int)(k->user_timeout / 1000); return 0;
 	case TERN_SO_SNDBUF: *value = (int)k->sndbuf; return 0;
+	case TERN_SO_REUSEADDR: *value = k->reuseaddr; return 0;
+	case TERN_SO_LINGER: *value = k->linger; return 0;
 	case TERN_SO_RCVBUF: *value = (int)k->rcvbuf; return 0;
 	case TERN_SO_SOFT_ERROR:
 		*value = s->tcb ? s->tcb->soft_err : 0;

@@ -34,8 +34,9 @@ static tern_socket *lookup(tern_stack *st, uint32_t laddr, uint16_t lport, uint3
 
 /* Without SO_REUSEADDR semantics: two sockets may share a port only when
  * both are bound to distinct specific addresses. */
-static bool port_taken(tern_stack *st, uint32_t addr, uint16_t port)
+static bool port_taken(tern_stack *st, const tern_socket *self, uint32_t addr, uint16_t port)
 {
+	(void)self;
 	for (tern_socket *s = bucket(st, port)->head; s; s = s->hnext)
 		if (s->local.port == port && (!s->local.addr || !addr || s->local.addr == addr))
 			return true;

@@ -88,5 +88,75 @@ TT_TEST(test_tos_and_ttl_options_reach_the_ip_header)
 	fx_fini(&f);
 }
 
+static uint8_t flags_sent(const fixture *f, size_t i)
+{
+	tern_tcp_repr t;
+	tern_tcp_parse(f->out[i].data + 20, f->out[i].len - 20, FX_US, FX_PEER, false, &t);
+	return t.flags;
+}
+
+/* RFC 9293 3.9.1.1 (MUST-42): a port may be listened on while a connection
+ * from the same local port is opening; both sockets ask for it with
+ * TERN_SO_REUSEADDR, and only one of them may listen. */
+TT_TEST(test_listener_and_connecting_socket_share_a_port_with_reuseaddr)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *c, *l, *l2, *plain;
+	tern_endpoint p5000 = {0, 5000}, peer = {FX_PEER, 80};
+	TT_EQ(tern_tcp_open(f.st, &c), 0);
+	TT_EQ(tern_tcp_open(f.st, &l), 0);
+	TT_EQ(tern_tcp_open(f.st, &l2), 0);
+	TT_EQ(tern_tcp_open(f.st, &plain), 0);
+	TT_EQ(tern_socket_setopt(c, TERN_SO_REUSEADDR, 1), 0);
+	TT_EQ(tern_socket_setopt(l, TERN_SO_REUSEADDR, 1), 0);
+	TT_EQ(tern_socket_setopt(l2, TERN_SO_REUSEADDR, 1), 0);
+	TT_EQ(tern_socket_bind(c, &p5000), 0);
+	TT_EQ(tern_socket_connect(c, &peer), TERN_EINPROGRESS);
+	TT_EQ(tern_socket_bind(plain, &p5000), TERN_EADDRINUSE);  /* it did not ask */
+	TT_EQ(tern_socket_bind(l, &p5000), 0);
+	TT_EQ(tern_socket_listen(l, 4), 0);
+	TT_EQ(tern_socket_bind(l2, &p5000), TERN_EADDRINUSE);  /* one listener only */
+	/* a SYN from another peer port reaches the listener, not the connection */
+	uint8_t seg[64], pkt[128];
+	tern_tcp_repr h = {.sport = 41000, .dport = 5000, .seq = 9, .flags = TERN_TCP_SYN, .wnd = 1000};
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, FX_US);
+	size_t n = fx_ip4(pkt, FX_PEER, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
+	fx_input(&f, pkt, n, TERN_MS(1));
+	TT_EQ(f.nout, 2);  /* our SYN, then the listener's SYN-ACK */
+	TT_EQ(flags_sent(&f, 1), TERN_TCP_SYN | TERN_TCP_ACK);
+	tern_tcp_info i;
+	TT_EQ(tern_socket_info(c, &i), 0);
+	TT_EQ(i.state, TERN_TCP_SYN_SENT);
+	fx_fini(&f);
+}
+
+/* The classic abortive close: SO_LINGER 0, then close, sends RST. */
+TT_TEST(test_close_with_linger_zero_sends_rst)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *c;
+	tern_endpoint peer = {FX_PEER, 80};
+	TT_EQ(tern_tcp_open(f.st, &c), 0);
+	TT_EQ(tern_socket_connect(c, &peer), TERN_EINPROGRESS);
+	tern_tcp_repr syn;
+	TT_EQ(tern_tcp_parse(f.out[0].data + 20, f.out[0].len - 20, FX_US, FX_PEER, true, &syn), 0);
+	uint8_t seg[64], pkt[128];
+	tern_tcp_repr h = {.sport = 80, .dport = syn.sport, .seq = 500, .ack = syn.seq + 1,
+			   .flags = TERN_TCP_SYN | TERN_TCP_ACK, .wnd = 8000};
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, FX_US);
+	size_t n = fx_ip4(pkt, FX_PEER, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
+	fx_input(&f, pkt, n, TERN_MS(1));
+	TT_EQ(tern_socket_setopt(c, TERN_SO_LINGER, 0), 0);
+	fx_clear(&f);
+	TT_EQ(tern_socket_close(c), 0);
+	TT_EQ(f.nout, 1);
+	TT_EQ(flags_sent(&f, 0), TERN_TCP_RST);
+	fx_fini(&f);
+}
+
 TT_MAIN(test_connect_to_broadcast_or_multicast_is_refused, test_tcp_api_misuse_returns_errno_codes,
-	test_tos_and_ttl_options_reach_the_ip_header)
+	test_tos_and_ttl_options_reach_the_ip_header,
+	test_listener_and_connecting_socket_share_a_port_with_reuseaddr,
+	test_close_with_linger_zero_sends_rst)
