@@ -118,6 +118,9 @@ typedef struct tern_config {
 	uint32_t icmp_err_rate;      /* [100] ICMP errors per second (token rate) */
 	uint32_t icmp_err_burst;     /* [20] token bucket depth */
 	uint8_t ip_ttl;              /* [64] */
+	bool ip_accept_source_route; /* [false] accept datagrams with a completed
+	                                source route (RFC 1122 3.3.5); RFC 7126
+	                                recommends refusing them, as Linux does */
 
 	/* TCP */
 	uint32_t tcp_max_conns;      /* [4096] TCBs (not counting TIME-WAIT) */
@@ -185,6 +188,8 @@ void tern_stack_batch_end(tern_stack *st);
 	X(ip_in_bad_addr, "IPv4 packets with a source or destination not allowed") \
 	X(ip_in_not_for_us, "IPv4 packets addressed to another host")            \
 	X(ip_in_unknown_proto, "IPv4 packets for an unsupported protocol")       \
+	X(ip_in_bad_options, "IPv4 packets with a malformed option area")        \
+	X(ip_in_source_routed, "IPv4 packets refused for their source route")    \
 	X(ip_out_requests, "IPv4 packets sent")                                  \
 	X(ip_out_no_route, "IPv4 sends with no route")                           \
 	X(ip_out_df_too_big, "IPv4 sends over the MTU with DF set")              \
@@ -455,6 +460,16 @@ int tern_socket_info(const tern_socket *s, tern_tcp_info *out);
  * The callback must not change the stack. */
 typedef void (*tern_tcp_walk_fn)(const tern_tcp_info *info, void *ctx);
 void tern_tcp_walk(tern_stack *st, tern_tcp_walk_fn fn, void *ctx);
+
+/* Send along an IP source route (RFC 791; loose, or strict): `hops` in
+ * order, not counting the destination, at most 9. Set before connect
+ * (RFC 9293 3.9.1.9, MUST-51), or on a listener for every connection it
+ * accepts, where it takes precedence over a route that arrives with the SYN
+ * (MUST-52); without one, a connection answers along the reverse of the
+ * route its SYN came by (MUST-53, when cfg.ip_accept_source_route lets such
+ * SYNs in). n = 0 removes it. Errors: TERN_EINVAL (n > 9, not TCP, or the
+ * connection already exists). */
+int tern_socket_set_source_route(tern_socket *s, const uint32_t *hops, size_t n, bool strict);
 
 /* Choose the congestion control module by name ("newreno").
  * Errors: TERN_ENOENT (unknown), TERN_EINVAL. */

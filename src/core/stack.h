@@ -79,9 +79,13 @@ typedef struct tern_ip4_out {
 	uint32_t src, dst;   /* src 0: the outgoing interface's address */
 	uint8_t proto, tos, ttl;
 	bool df;
+	const tern_ip4_srcroute *sr;  /* non-empty: send along this route (RFC 791) */
 } tern_ip4_out;
-/* Send the transport payload held in pkt (which must have TERN_IP4_HLEN
- * bytes of head room); fragments when it exceeds the MTU and df is clear.
+/* Head room every packet handed to tern_ip4_output should leave. */
+#define TERN_PKT_HEADROOM TERN_IP4_MAXHLEN
+/* Send the transport payload held in pkt (which must have head room for
+ * the header: TERN_PKT_HEADROOM); fragments when it exceeds the MTU and df
+ * is clear.
  * Always consumes pkt. Errors: TERN_ENETUNREACH, TERN_EMSGSIZE (df),
  * TERN_ENOBUFS. */
 int tern_ip4_output(struct tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o);
@@ -91,6 +95,10 @@ int tern_ip4_output(struct tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o)
 void tern_ip4_negative_advice(struct tern_stack *st, uint32_t dst);
 /* The source address a packet to dst would carry (0 when unroutable). */
 uint32_t tern_ip4_source_for(struct tern_stack *st, uint32_t dst);
+
+/* The return route of a datagram that came with a completed source route
+ * (RFC 1122 3.3.5); false when it came without one. */
+bool tern_ip4_return_route(const tern_ip4_repr *ip, tern_ip4_srcroute *out);
 
 /* Deliver a complete (reassembled) datagram to its protocol. */
 void tern_ip4_deliver(struct tern_stack *st, struct tern_iface *ifc,

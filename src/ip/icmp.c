@@ -11,7 +11,7 @@
 
 static void send_icmp(tern_stack *st, uint32_t src, uint32_t dst, const tern_icmp4_repr *m)
 {
-	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, (uint32_t)(8 + m->data_len));
+	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, (uint32_t)(8 + m->data_len));
 	if (!p)
 		return;
 	p->len = (uint32_t)tern_icmp4_build(p->data, p->cap - TERN_IP4_HLEN, m);

@@ -32,6 +32,42 @@ static bool destination_ok(tern_stack *st, const struct tern_iface *ifc, uint32_
 	return dst == 0xffffffffu || (tern_ip4_is_bcast_or_mcast(ifc, dst) && (dst >> 28) != 0xe);
 }
 
+/* Options are otherwise ignored (RFC 1122 3.2.1.8 lets a host pass them
+ * up); a source route is refused unless configured (RFC 7126 4.3-4.4), and
+ * always when it is not complete, since a host does not forward. */
+static bool options_ok(tern_stack *st, const tern_ip4_repr *ip)
+{
+	tern_ip4_srcroute sr;
+	uint8_t ptr;
+	size_t olen = (size_t)ip->hlen - TERN_IP4_HLEN;
+	if (tern_ip4_opt_srcroute(ip->options, olen, &sr, &ptr) != TERN_WIRE_OK) {
+		TERN_COUNT(st, ip_in_bad_options);
+		return false;
+	}
+	if (sr.n && (!st->cfg.ip_accept_source_route || ptr <= 3u + 4u * sr.n)) {
+		TERN_COUNT(st, ip_in_source_routed);
+		return false;
+	}
+	return true;
+}
+
+/* RFC 1122 3.3.5: the return route of a completed source route is the
+ * recorded route reversed. Returns false when ip carries none. */
+bool tern_ip4_return_route(const tern_ip4_repr *ip, tern_ip4_srcroute *out)
+{
+	tern_ip4_srcroute sr;
+	uint8_t ptr;
+	if (ip->hlen <= TERN_IP4_HLEN ||
+	    tern_ip4_opt_srcroute(ip->options, (size_t)ip->hlen - TERN_IP4_HLEN, &sr, &ptr) ||
+	    !sr.n)
+		return false;
+	out->n = sr.n;
+	out->strict = sr.strict;
+	for (uint8_t i = 0; i < sr.n; i++)
+		out->hop[i] = sr.hop[sr.n - 1 - i];
+	return true;
+}
+
 void tern_ip4_input(tern_stack *st, struct tern_iface *ifc, const uint8_t *pkt, size_t len)
 {
 	TERN_COUNT(st, ip_in_receives);
@@ -49,6 +85,8 @@ void tern_ip4_input(tern_stack *st, struct tern_iface *ifc, const uint8_t *pkt, 
 		TERN_COUNT(st, ip_in_not_for_us);
 		return;
 	}
+	if (ip.hlen > TERN_IP4_HLEN && !options_ok(st, &ip))
+		return;
 	/* RFC 1122 3.2.1.7: a host must not discard a datagram for its TTL;
 	 * TTL is checked on output, where a host must never send 0. */
 	if (ip.mf || ip.frag_off) {

@@ -33,23 +33,27 @@ static tern_ip4_repr header_for(const tern_ip4_out *o, uint32_t src, uint8_t ttl
 }
 
 /* RFC 791 3.2 "Fragmentation": every fragment but the last carries a
- * multiple of 8 payload bytes and MF. Each fragment's header is written
- * in place just before its slice of payload: the bytes it overwrites belong
- * to the previous fragment, which the device has already copied. */
-static int fragment(tern_stack *st, struct tern_iface *ifc, tern_pkt *pkt, tern_ip4_repr *h)
+ * multiple of 8 payload bytes and MF, and each carries the options whose
+ * copy bit is set (the only ones tern sends: source routes). Each header
+ * is written in place just before its slice of payload: the bytes it
+ * overwrites belong to the previous fragment, which the device has already
+ * copied. */
+static int fragment(tern_stack *st, struct tern_iface *ifc, tern_pkt *pkt, tern_ip4_repr *h,
+		    const uint8_t *opts, size_t optlen)
 {
-	uint32_t max = (ifc->mtu - TERN_IP4_HLEN) & ~7u;
+	uint32_t hlen = (uint32_t)(TERN_IP4_HLEN + optlen);
+	uint32_t max = (ifc->mtu - hlen) & ~7u;
 	uint32_t total = pkt->len;
 	int rc = 0;
 	for (uint32_t off = 0; off < total && rc == 0; off += max) {
 		uint32_t n = total - off < max ? total - off : max;
-		uint8_t *hdr = pkt->data + off - TERN_IP4_HLEN;
+		uint8_t *hdr = pkt->data + off - hlen;
 		h->frag_off = (uint16_t)off;
 		h->mf = off + n < total;
-		h->total_len = (uint16_t)(TERN_IP4_HLEN + n);
-		tern_ip4_build(hdr, TERN_IP4_HLEN, h);
+		h->total_len = (uint16_t)(hlen + n);
+		tern_ip4_build_opts(hdr, hlen, h, opts, optlen);
 		TERN_COUNT(st, ip_frag_created);
-		rc = transmit(st, ifc, hdr, TERN_IP4_HLEN + n);
+		rc = transmit(st, ifc, hdr, hlen + n);
 	}
 	if (rc == 0)
 		TERN_COUNT(st, ip_frag_oks);
@@ -59,27 +63,36 @@ static int fragment(tern_stack *st, struct tern_iface *ifc, tern_pkt *pkt, tern_
 int tern_ip4_output(tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o)
 {
 	int rc;
-	struct tern_iface *ifc = tern_route_lookup(st, o->dst, NULL);
+	uint8_t opts[40];
+	size_t optlen = 0;
+	uint32_t first_hop = o->dst;
+	if (o->sr && o->sr->n) {
+		optlen = tern_ip4_opt_srcroute_build(opts, sizeof opts, o->sr, o->dst);
+		first_hop = o->sr->hop[0];
+	}
+	uint32_t hlen = (uint32_t)(TERN_IP4_HLEN + optlen);
+	struct tern_iface *ifc = tern_route_lookup(st, first_hop, NULL);
 	if (!ifc) {
 		TERN_COUNT(st, ip_out_no_route);
 		rc = TERN_ENETUNREACH;
 		goto out;
 	}
-	if (pkt->len + TERN_IP4_HLEN > 65535u || tern_pkt_headroom(pkt) < TERN_IP4_HLEN) {
+	if (pkt->len + hlen > 65535u || tern_pkt_headroom(pkt) < hlen || ifc->mtu < hlen + 8) {
 		rc = TERN_EMSGSIZE;
 		goto out;
 	}
 	uint8_t ttl = o->ttl ? o->ttl : st->cfg.ip_ttl;
 	tern_ip4_repr h = header_for(o, o->src ? o->src : ifc->addr, ttl, st->ip_id++);
-	if (pkt->len + TERN_IP4_HLEN <= ifc->mtu) {
-		h.total_len = (uint16_t)(pkt->len + TERN_IP4_HLEN);
-		tern_ip4_build(tern_pkt_push(pkt, TERN_IP4_HLEN), TERN_IP4_HLEN, &h);
+	h.dst = first_hop;  /* RFC 791: the route's first hop in the header */
+	if (pkt->len + hlen <= ifc->mtu) {
+		h.total_len = (uint16_t)(pkt->len + hlen);
+		tern_ip4_build_opts(tern_pkt_push(pkt, hlen), hlen, &h, opts, optlen);
 		rc = transmit(st, ifc, pkt->data, pkt->len);
 	} else if (o->df) {
 		TERN_COUNT(st, ip_out_df_too_big);
 		rc = TERN_EMSGSIZE;
 	} else {
-		rc = fragment(st, ifc, pkt, &h);
+		rc = fragment(st, ifc, pkt, &h, opts, optlen);
 	}
 out:
 	tern_pkt_free(st, pkt);

@@ -14,6 +14,7 @@ typedef struct tern_tcp_knobs {
 	bool nodelay, keepalive;
 	bool reuseaddr;               /* may share a port (see tern_tcp_port_bound) */
 	int linger;                   /* -1: graceful close; 0: close aborts */
+	tern_ip4_srcroute sr;         /* application's source route (MUST-51/52) */
 	tern_time keep_idle, keep_intvl, user_timeout;
 	unsigned keep_cnt;
 	uint32_t sndbuf, rcvbuf;

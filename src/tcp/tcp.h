@@ -43,6 +43,7 @@ struct tern_tcb {
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
+	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
 
 	tern_sndbuf snd;
 	tern_rcvbuf rcv;

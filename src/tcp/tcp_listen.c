@@ -138,6 +138,10 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->remote.addr = ip->src;
 	c->remote.port = seg->sport;
 	tern_tcb_init_from_knobs(c, ls);
+	/* RFC 9293 3.9.1.9: the listener's own route wins (MUST-52); else the
+	 * reverse of the route the SYN came by (MUST-53) */
+	if (!c->sr.n)
+		tern_ip4_return_route(ip, &c->sr);
 	c->passive = true;
 	c->listener = ls;
 	c->irs = seg->seq;

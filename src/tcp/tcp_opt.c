@@ -17,12 +17,15 @@ void tern_tcp_syn_options(const tern_tcb *tcb, tern_tcp_opts *o)
 }
 
 /* Eff.snd.MSS = min(SendMSS + 20, MMS_S) - 20 - IP options (3.7.1): our
- * MMS_S is the interface MTU minus the IP header. */
+ * MMS_S is the interface MTU minus the fixed IP header. */
 void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o)
 {
 	uint32_t peer = (o->present & TERN_TCPO_MSS) ? o->mss : TCP_DEFAULT_MSS;
 	uint32_t mine = tcb->rmss;
 	uint32_t eff = peer < mine ? peer : mine;
+	/* ... less the IP options every segment carries (a source route) */
+	uint32_t ipopts = tcb->sr.n ? ((3u + 4u * tcb->sr.n + 3u) & ~3u) : 0;
+	eff = eff > ipopts ? eff - ipopts : 0;
 	if (eff < TCP_MIN_SND_MSS)
 		eff = TCP_MIN_SND_MSS;
 	tcb->smss = (uint16_t)eff;

@@ -54,7 +54,7 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		h.urp = (uint16_t)(up > 65535 ? 65535 : up);
 	}
 	uint32_t hdr = TERN_TCP_HLEN + 40;
-	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, hdr + len);
+	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, hdr + len);
 	if (!p)
 		return TERN_ENOBUFS;
 	uint8_t *payload = p->data + hdr;
@@ -63,7 +63,8 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 	p->len = (uint32_t)tern_tcp_build(p->data, hdr + len, &h, payload, len, tcb->local.addr,
 					  tcb->remote.addr);
 	tern_ip4_out o = {.src = tcb->local.addr, .dst = tcb->remote.addr,
-			  .proto = TERN_IPPROTO_TCP, .tos = tcb->tos, .ttl = tcb->ttl, .df = true};
+			  .proto = TERN_IPPROTO_TCP, .tos = tcb->tos, .ttl = tcb->ttl, .df = true,
+			  .sr = &tcb->sr};
 	TERN_COUNT(st, tcp_out_segs);
 	tcb->segs_out++;
 	if (h.flags & TERN_TCP_ACK) {
@@ -158,7 +159,7 @@ void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t
 	h.seq = seq;
 	h.ack = ack;
 	h.flags = flags;
-	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, TERN_TCP_HLEN);
+	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, TERN_TCP_HLEN);
 	if (!p)
 		return;
 	p->len = (uint32_t)tern_tcp_build(p->data, TERN_TCP_HLEN, &h, NULL, 0, laddr, raddr);

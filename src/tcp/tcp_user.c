@@ -31,6 +31,7 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->cc = k->cc;
 	tcb->tos = s->tos;
 	tcb->ttl = s->ttl;
+	tcb->sr = k->sr;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
 	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
 	struct tern_iface *ifc = tern_route_lookup(tcb->st, tcb->remote.addr, NULL);
@@ -464,6 +465,18 @@ int tern_tcp_getopt(tern_socket *s, int opt, int *value)
 		return 0;
 	default: return TERN_EINVAL;
 	}
+}
+
+int tern_socket_set_source_route(tern_socket *s, const uint32_t *hops, size_t n, bool strict)
+{
+	if (!s || s->kind != TERN_SOCK_TCP || s->tcb || n > TERN_IP4_SR_MAX || (n && !hops))
+		return TERN_EINVAL;
+	tern_ip4_srcroute *sr = &s->knobs.sr;
+	sr->n = (uint8_t)n;
+	sr->strict = strict;
+	for (size_t i = 0; i < n; i++)
+		sr->hop[i] = hops[i];
+	return 0;
 }
 
 int tern_socket_set_cc(tern_socket *s, const char *name)

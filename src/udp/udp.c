@@ -92,7 +92,7 @@ int tern_udp_sendto(tern_socket *s, const void *buf, size_t len, const tern_endp
 	uint32_t src = s->local.addr ? s->local.addr : tern_ip4_source_for(st, to->addr);
 	if (!src)
 		return TERN_ENETUNREACH;
-	tern_pkt *p = tern_pkt_alloc(st, TERN_IP4_HLEN, (uint32_t)(TERN_UDP_HLEN + len));
+	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, (uint32_t)(TERN_UDP_HLEN + len));
 	if (!p)
 		return TERN_ENOBUFS;
 	if (len)

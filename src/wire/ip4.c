@@ -1,6 +1,8 @@
 /*
  * ip4.c - the IPv4 header (RFC 791 3.1).
  */
+#include <string.h>
+
 #include "wire/wire.h"
 
 static int ip4_check(const uint8_t *buf, size_t len, size_t *hlen, size_t *tot)
@@ -51,17 +53,19 @@ int tern_ip4_parse(const uint8_t *buf, size_t len, bool verify_csum, tern_ip4_re
 	return TERN_WIRE_OK;
 }
 
-size_t tern_ip4_build(uint8_t *buf, size_t cap, const tern_ip4_repr *r)
+size_t tern_ip4_build_opts(uint8_t *buf, size_t cap, const tern_ip4_repr *r,
+			   const uint8_t *opts, size_t optlen)
 {
 	uint16_t frag = (uint16_t)((r->frag_off / 8u) & TERN_IP4_OFFMASK);
+	size_t hlen = TERN_IP4_HLEN + optlen;
 
-	if (cap < TERN_IP4_HLEN)
+	if (optlen % 4 || hlen > TERN_IP4_MAXHLEN || cap < hlen)
 		return 0;
 	if (r->df)
 		frag |= TERN_IP4_DF;
 	if (r->mf)
 		frag |= TERN_IP4_MF;
-	buf[0] = 0x45;
+	buf[0] = (uint8_t)(0x40 | (hlen / 4));
 	buf[1] = r->tos;
 	tern_put16(buf + 2, r->total_len);
 	tern_put16(buf + 4, r->id);
@@ -71,6 +75,13 @@ size_t tern_ip4_build(uint8_t *buf, size_t cap, const tern_ip4_repr *r)
 	tern_put16(buf + 10, 0);
 	tern_put32(buf + 12, r->src);
 	tern_put32(buf + 16, r->dst);
-	tern_put16(buf + 10, tern_csum(buf, TERN_IP4_HLEN));
-	return TERN_IP4_HLEN;
+	if (optlen)
+		memcpy(buf + TERN_IP4_HLEN, opts, optlen);
+	tern_put16(buf + 10, tern_csum(buf, hlen));
+	return hlen;
+}
+
+size_t tern_ip4_build(uint8_t *buf, size_t cap, const tern_ip4_repr *r)
+{
+	return tern_ip4_build_opts(buf, cap, r, NULL, 0);
 }

@@ -89,6 +89,41 @@ int tern_ip4_parse(const uint8_t *buf, size_t len, bool verify_csum, tern_ip4_re
  * is written as given) with its checksum. Returns 20 or 0. */
 size_t tern_ip4_build(uint8_t *buf, size_t cap, const tern_ip4_repr *r);
 
+/* Build a header carrying `optlen` bytes of options (a multiple of 4, at
+ * most 40) after the fixed 20; IHL and checksum follow. Returns 20 + optlen
+ * or 0. */
+size_t tern_ip4_build_opts(uint8_t *buf, size_t cap, const tern_ip4_repr *r,
+			   const uint8_t *opts, size_t optlen);
+
+/* ---- IPv4 options (RFC 791 3.1) ------------------------------------------ */
+#define TERN_IP4_MAXHLEN 60
+#define TERN_IPOPT_EOL 0
+#define TERN_IPOPT_NOP 1
+#define TERN_IPOPT_LSRR 131   /* loose source and record route */
+#define TERN_IPOPT_SSRR 137   /* strict source and record route */
+#define TERN_IP4_SR_MAX 9     /* addresses that fit in 40 bytes of options */
+
+/* A source route: the hops in order, the first being where the datagram is
+ * sent; the final destination is not among them. */
+typedef struct tern_ip4_srcroute {
+	uint8_t n;
+	bool strict;
+	uint32_t hop[TERN_IP4_SR_MAX];
+} tern_ip4_srcroute;
+
+/* Find a source route option in an option area (RFC 791: type, length,
+ * pointer, then addresses). Returns TERN_WIRE_OK, with out->n = 0 when
+ * there is none, or else the listed addresses and *pointer; or
+ * TERN_WIRE_BAD_OPTION when the option area is malformed. */
+int tern_ip4_opt_srcroute(const uint8_t *opts, size_t len, tern_ip4_srcroute *out,
+			  uint8_t *pointer);
+/* The option to send along sr to final destination dst (RFC 791 "Loose
+ * Source and Record Route": the addresses after the first hop, then dst,
+ * pointer at the first of them), EOL-padded to a multiple of 4. Returns its
+ * length, or 0 when sr is empty or cap too small. */
+size_t tern_ip4_opt_srcroute_build(uint8_t *buf, size_t cap, const tern_ip4_srcroute *sr,
+				   uint32_t dst);
+
 /* ---- ICMP (RFC 792) ------------------------------------------------------ */
 #define TERN_ICMP_ECHO_REPLY 0
 #define TERN_ICMP_DEST_UNREACH 3
