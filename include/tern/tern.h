@@ -135,7 +135,10 @@ typedef struct tern_config {
 	uint8_t tcp_syn_retries;     /* [7] SYN / SYN-ACK retransmissions (>= 3 min) */
 	uint8_t tcp_retries1;        /* [3] R1: retransmissions before advising IP */
 	uint8_t tcp_retries2;        /* [15] R2: retransmissions before giving up */
-	uint32_t tcp_challenge_ack_limit; /* [1000] challenge ACKs a second, per stack */
+	uint32_t tcp_challenge_ack_limit; /* [1000] ACKs a second answering unacceptable
+	                                segments (challenge ACKs included), per stack */
+	bool tcp_no_wscale;          /* [false] do not offer window scaling (RFC 7323) */
+	bool tcp_no_timestamps;      /* [false] do not offer timestamps (RFC 7323) */
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -234,7 +237,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_time_wait_limit, "TCP TIME-WAIT records refused: limit")           \
 	X(tcp_unacceptable, "TCP segments failing the acceptability test")      \
 	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")              \
-	X(tcp_challenge_acks_limited, "TCP challenge ACKs suppressed by the limit") \
+	X(tcp_oow_acks_limited, "TCP ACKs to unacceptable segments suppressed by the limit") \
 	X(tcp_ack_too_new, "TCP segments acknowledging unsent data")             \
 	X(tcp_ooo_segs, "TCP segments queued out of order")                      \
 	X(tcp_ooo_drops, "TCP out-of-order segments dropped: no room")           \
@@ -249,6 +252,8 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_timeout_drops, "TCP connections dropped: retransmissions exhausted") \
 	X(tcp_delayed_acks, "TCP delayed ACKs sent")                             \
 	X(tcp_time_wait_reused, "TCP TIME-WAIT records ended by a new SYN")      \
+	X(tcp_paws_drops, "TCP segments rejected by PAWS (RFC 7323 5)")        \
+	X(tcp_ts_missing, "TCP segments without the negotiated timestamp")       \
 	X(tcp_icmp_out_of_window, "ICMP errors quoting a sequence number not in flight") \
 	X(tcp_icmp_aborts, "TCP connection attempts ended by an ICMP hard error") \
 	X(pkt_alloc_fail, "packet buffer allocations refused")                   \
@@ -357,7 +362,7 @@ void tern_socket_set_callback(tern_socket *s, tern_socket_cb cb, void *ctx);
 
 /* Socket options. */
 enum {
-	TERN_SO_RCVBUF = 1,      /* receive queue limit in bytes */
+	TERN_SO_RCVBUF = 1,      /* receive queue / TCP receive buffer bytes */
 	TERN_SO_UDP_CHECKSUM = 2,/* 1 (default): compute; 0: send 0 (RFC 768) */
 	TERN_SO_ERROR = 3,       /* get only: pending error, cleared by reading */
 	TERN_SO_SNDBUF = 4,      /* TCP send buffer bytes (before connect) */

@@ -41,6 +41,14 @@ struct tern_tcb {
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
+	/* RFC 7323 */
+	bool ws_ok, ts_ok;             /* negotiated on the handshake */
+	uint8_t snd_wscale;            /* Snd.Wind.Shift: the peer's windows << this */
+	uint8_t rcv_wscale;            /* Rcv.Wind.Shift: our windows >> this */
+	uint32_t ts_recent;            /* TS.Recent (5.3) */
+	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
+	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
+	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
@@ -142,11 +150,14 @@ void tern_tcp_send_ack(tern_tcb *tcb);
 /* Zero-window probe (RFC 9293 3.8.6.1) and keepalive (RFC 1122 4.2.3.6). */
 void tern_tcp_send_probe(tern_tcb *tcb);
 void tern_tcp_send_keepalive(tern_tcb *tcb);
-/* RFC 5961 challenge ACK (rate limited). */
+/* RFC 5961 challenge ACK, and the ACK answering any other unacceptable
+ * segment; both drawn from one rate-limited budget per stack. */
 void tern_tcp_send_challenge_ack(tern_tcb *tcb);
+void tern_tcp_send_oow_ack(tern_tcb *tcb);
 /* A segment with no TCB behind it (TIME-WAIT records, resets). */
 void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags);
+			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
+			const tern_tcp_opts *opts);
 /* RFC 9293 3.10.7.1: a reset in reply to an unacceptable segment. */
 void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_tcp_repr *seg);
 /* Retransmit the oldest unacknowledged segment. */

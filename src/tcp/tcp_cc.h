@@ -20,6 +20,12 @@ typedef struct tern_cc_stat {
 	uint32_t flight;            /* FlightSize: bytes sent and not acknowledged */
 	tern_time srtt, min_rtt;    /* 0 until a sample exists */
 	tern_time now;
+	/* Sequence space, for modules that count round trips (HyStart++,
+	 * RFC 9406 4.2): snd_una is SND.UNA after the ACK being reported,
+	 * snd_max the highest sequence number sent plus one (RFC 9406's
+	 * SND.NXT; not the go-back-N SND.NXT an RTO rewinds). Modules must
+	 * tolerate both staying 0: every ACK then closes a round. */
+	uint32_t snd_una, snd_max;
 } tern_cc_stat;
 
 #define TERN_CC_STATE_MAX 128  /* bytes reserved in each TCB for module state */
@@ -44,6 +50,21 @@ typedef struct tern_cc_ops {
 	void (*on_rto)(tern_cc_stat *s, void *state);
 	/* Sending resumes after `idle` without data in flight (RFC 5681 4.1). */
 	void (*on_idle_restart)(tern_cc_stat *s, void *state, tern_time idle, tern_time rto);
+
+	/* Optional hooks: NULL means the module does not need the event, and
+	 * the engine skips the call. */
+
+	/* A valid RTT measurement `rtt` (RFC 6298 rules: never from a
+	 * retransmitted segment, Karn). Called for every sample, before the
+	 * on_ack / on_recovery_* call for the same ACK, with the stat already
+	 * synced for that ACK. HyStart++ wants several per round trip
+	 * (N_RTT_SAMPLE = 8, RFC 9406 4.3); with fewer it never leaves slow
+	 * start early. */
+	void (*on_rtt_sample)(tern_cc_stat *s, void *state, tern_time rtt);
+	/* An ACK with ECN-Echo (RFC 3168 6.1.2) while not in loss recovery,
+	 * at most once per window of data: the congestion response without
+	 * a retransmission. Called before on_ack for the same ACK. */
+	void (*on_ecn)(tern_cc_stat *s, void *state);
 } tern_cc_ops;
 
 /* RFC 5681 3.1 eq. 1-3: the initial window for a given SMSS. */
@@ -55,5 +76,6 @@ const tern_cc_ops *tern_cc_find(const char *name);
 const tern_cc_ops *tern_cc_default(void);
 
 extern const tern_cc_ops tern_cc_newreno;
+extern const tern_cc_ops tern_cc_cubic;
 
 #endif

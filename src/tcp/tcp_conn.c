@@ -339,6 +339,9 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 		tw->rport = tcb->remote.port;
 		tw->snd_nxt = tcb->snd_nxt;
 		tw->rcv_nxt = tcb->rcv_nxt;
+		tw->ts_ok = tcb->ts_ok;
+		tw->ts_recent = tcb->ts_recent;
+		tw->ts_offset = tcb->ts_offset;
 		tw->expire = st->now + 2 * st->cfg.tcp_msl;
 		tw_link(tcp, tw);
 		tw_arm(st);

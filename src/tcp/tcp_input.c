@@ -12,6 +12,7 @@ typedef struct seg_in {
 	const tern_ip4_repr *ip;
 	tern_tcp_repr h;
 	uint32_t len;  /* SEG.LEN: data plus SYN and FIN */
+	uint32_t wnd;  /* SEG.WND in bytes: scaled unless on a SYN (RFC 7323 2.2) */
 } seg_in;
 
 static bool has(const seg_in *s, uint8_t f) { return (s->h.flags & f) != 0; }
@@ -38,8 +39,14 @@ static bool time_wait_input(tern_stack *st, tern_tw *tw, const seg_in *s)
 		return false;
 	}
 	if (has(s, TERN_TCP_FIN) || s->h.payload_len || has(s, TERN_TCP_SYN)) {
+		tern_tcp_opts ts = {0};
+		if (tw->ts_ok) {
+			ts.present = TERN_TCPO_TS;
+			ts.ts_val = (uint32_t)(st->now / 1000) + tw->ts_offset;
+			ts.ts_ecr = tw->ts_recent;
+		}
 		tern_tcp_send_bare(st, tw->laddr, tw->lport, tw->raddr, tw->rport, tw->snd_nxt,
-				   tw->rcv_nxt, TERN_TCP_ACK);
+				   tw->rcv_nxt, TERN_TCP_ACK, &ts);
 		if (has(s, TERN_TCP_FIN))
 			tern_tw_restart(st, tw);
 	}
@@ -65,7 +72,7 @@ static void listen_input(struct tern_socket *ls, const seg_in *s)
 
 static void take_peer_window(tern_tcb *tcb, const seg_in *s)
 {
-	tcb->snd_wnd = s->h.wnd;
+	tcb->snd_wnd = s->wnd;
 	tcb->snd_wl1 = s->h.seq;
 	tcb->snd_wl2 = s->h.ack;
 	if (tcb->snd_wnd > tcb->max_snd_wnd)
@@ -199,15 +206,49 @@ static void zero_window_allowance(tern_tcb *tcb, seg_in *s)
 	tcb->ack_now = true;  /* tell the peer the window is still closed */
 }
 
+/* RFC 7323 5.3 R1 (PAWS): with timestamps in use, a segment whose TSval is
+ * older than TS.Recent is an old duplicate: ACK it and drop it, unless
+ * TS.Recent is over 24 days old (R3). 3.2: a non-RST segment without the
+ * timestamp is dropped. */
+static bool paws_ok(tern_tcb *tcb, const seg_in *s)
+{
+	if (!tcb->ts_ok || has(s, TERN_TCP_RST))
+		return true;
+	if (!(s->h.opts.present & TERN_TCPO_TS)) {
+		TERN_COUNT(tcb->st, tcp_ts_missing);
+		return false;
+	}
+	if (!seq_lt(s->h.opts.ts_val, tcb->ts_recent) ||
+	    tcb->st->now - tcb->ts_recent_at > TERN_SEC(24 * 24 * 3600))
+		return true;
+	TERN_COUNT(tcb->st, tcp_paws_drops);
+	tern_tcp_send_oow_ack(tcb);
+	return false;
+}
+
+/* RFC 7323 4.3: TS.Recent follows the segment that covers Last.ACK.sent,
+ * so what we echo measures the path, not the delayed-ACK wait. */
+static void update_ts_recent(tern_tcb *tcb, const seg_in *s)
+{
+	if (tcb->ts_ok && (s->h.opts.present & TERN_TCPO_TS) &&
+	    seq_leq(s->h.seq, tcb->last_ack_sent) && seq_geq(s->h.opts.ts_val, tcb->ts_recent)) {
+		tcb->ts_recent = s->h.opts.ts_val;
+		tcb->ts_recent_at = tcb->st->now;
+	}
+}
+
 static bool check_seq(tern_tcb *tcb, seg_in *s)
 {
+	if (!paws_ok(tcb, s))
+		return false;
 	zero_window_allowance(tcb, s);
 	if (!acceptable(tcb, s)) {
 		TERN_COUNT(tcb->st, tcp_unacceptable);
 		if (!has(s, TERN_TCP_RST))
-			tern_tcp_send_ack(tcb);
+			tern_tcp_send_oow_ack(tcb);
 		return false;
 	}
+	update_ts_recent(tcb, s);
 	trim_front(tcb, s);
 	return true;
 }
@@ -305,7 +346,7 @@ static void sync_cc(tern_tcb *tcb)
 static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 {
 	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
-		   s->h.wnd == tcb->snd_wnd && s->h.wnd != 0 && tcb->snd_max != tcb->snd_una;
+		   s->wnd == tcb->snd_wnd && s->wnd != 0 && tcb->snd_max != tcb->snd_una;
 	if (!dup) {
 		tcb->dupacks = 0;
 		return;
@@ -328,6 +369,27 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	tern_tcp_retransmit_first(tcb);
 }
 
+/* RFC 7323 4 (RTTM): with timestamps every ACK of new data is a sample,
+ * TSecr telling when the data it answers left, retransmitted or not; RFC
+ * 7323 G scales the gains by the samples expected per window. Without
+ * them, one segment at a time is timed and never a retransmitted one
+ * (Karn). */
+static void rtt_from_ack(tern_tcb *tcb, const seg_in *s)
+{
+	if (tcb->ts_ok && (s->h.opts.present & TERN_TCPO_TS) && s->h.opts.ts_ecr) {
+		uint32_t ms = tern_tcp_ts_now(tcb) - s->h.opts.ts_ecr;
+		uint32_t per_window = (tcb->snd_max - tcb->snd_una) / (2u * tcb->smss);
+		if (ms < 0x7fffffffu)
+			tern_rtt_sample_n(&tcb->rtt, TERN_MS(ms), per_window ? per_window : 1);
+		tcb->rtt_timing = false;
+		return;
+	}
+	if (tcb->rtt_timing && seq_gt(s->h.ack, tcb->rtt_seq)) {
+		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
+		tcb->rtt_timing = false;
+	}
+}
+
 /* New data acknowledged: drop it from the send ring, take an RTT sample,
  * restart or stop the retransmission timer (RFC 6298 5.2-5.3), and let
  * congestion control grow the window or leave recovery. */
@@ -335,10 +397,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 {
 	uint32_t acked = s->h.ack - tcb->snd_una;
 	uint32_t data = acked > tcb->snd.len ? tcb->snd.len : acked;
-	if (tcb->rtt_timing && seq_gt(s->h.ack, tcb->rtt_seq)) {
-		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
-		tcb->rtt_timing = false;
-	}
+	rtt_from_ack(tcb, s);
 	tern_sndbuf_drop(tcb->st, &tcb->snd, data);
 	tcb->snd_una = s->h.ack;
 	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
@@ -376,7 +435,7 @@ static bool check_ack(tern_tcb *tcb, const seg_in *s)
 	/* RFC 5961 5: acceptable only within [SND.UNA - MAX.SND.WND, SND.NXT] */
 	if (seq_gt(ack, tcb->snd_max) || seq_lt(ack, tcb->snd_una - tcb->max_snd_wnd)) {
 		TERN_COUNT(tcb->st, tcp_ack_too_new);
-		tern_tcp_send_ack(tcb);
+		tern_tcp_send_oow_ack(tcb);
 		return false;
 	}
 	if (tcb->state == TERN_TCP_SYN_RECEIVED) {
@@ -538,6 +597,8 @@ static void dispatch(tern_stack *st, seg_in *s)
 	tern_tcb *tcb = tern_tcb_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport);
 	if (tcb) {
 		tcb->segs_in++;
+		s->wnd = has(s, TERN_TCP_SYN) || !tcb->ws_ok ? s->h.wnd
+							     : (uint32_t)s->h.wnd << tcb->snd_wscale;
 		if (tcb->state == TERN_TCP_SYN_SENT)
 			syn_sent_input(tcb, s);
 		else

@@ -6,15 +6,18 @@
 
 #define TERN_TCP_HASH 1024  /* connection-table buckets (power of two) */
 
-/* A TIME-WAIT record: what answering a retransmitted FIN needs, and the
- * 4-tuple it holds for 2*MSL (RFC 9293 3.6.1). 56 bytes on LP64. */
+/* A TIME-WAIT record: what answering a retransmitted FIN needs (with the
+ * timestamp the peer insists on, RFC 7323 3.2), and the 4-tuple it holds
+ * for 2*MSL (RFC 9293 3.6.1). 64 bytes on LP64. */
 typedef struct tern_tw {
 	struct tern_tw *hnext;            /* hash chain */
 	struct tern_tw *next, *prev;      /* expiry order */
-	uint32_t laddr, raddr;
-	uint16_t lport, rport;
-	uint32_t snd_nxt, rcv_nxt;
 	tern_time expire;
+	uint32_t laddr, raddr;
+	uint32_t snd_nxt, rcv_nxt;
+	uint32_t ts_recent, ts_offset;    /* RFC 7323: its ACKs carry timestamps */
+	uint16_t lport, rport;
+	bool ts_ok;
 } tern_tw;
 
 struct tern_tcp {
@@ -55,9 +58,17 @@ void tern_tcp_listener_syn(struct tern_socket *ls, const tern_ip4_repr *ip,
 void tern_tcp_listener_established(struct tern_socket *ls, tern_tcb *child);
 void tern_tcp_listener_forget(struct tern_socket *ls, tern_tcb *child);
 
-/* tcp_opt.c: options on SYNs, the MSS rule of RFC 9293 3.7.1 */
+/* tcp_opt.c: option negotiation (RFC 9293 3.7.1 MSS, RFC 7323 window scale
+ * and timestamps) */
 void tern_tcp_syn_options(const tern_tcb *tcb, tern_tcp_opts *o);
 void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o);
+/* Options of a segment that is not a SYN: the timestamp once negotiated. */
+void tern_tcp_data_options(const tern_tcb *tcb, tern_tcp_opts *o);
+/* Our timestamp clock (1 ms a tick, RFC 7323 5.4) and its offset. */
+uint32_t tern_tcp_ts_now(const tern_tcb *tcb);
+void tern_tcp_opt_init(tern_tcb *tcb);
+/* Bytes of TCP options every data segment carries. */
+uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);
 
 /* tcp_input.c: the common start of a new connection's variables */
 void tern_tcb_init_from_knobs(tern_tcb *tcb, const struct tern_socket *s);

@@ -25,7 +25,23 @@ uint32_t tern_tcp_rcv_window(const tern_tcb *tcb)
 		adv = space;
 	if (space >= tcb->rcv.cap)
 		adv = space;  /* an empty buffer is always offered whole */
-	return adv > 65535 ? 65535 : adv;
+	uint32_t max = 65535u << (tcb->ws_ok ? tcb->rcv_wscale : 0);
+	return adv > max ? max : adv;
+}
+
+/* The window field (RFC 7323 2.2: never scaled on a SYN) and the edge it
+ * really advertises, after the shift dropped the low bits. */
+static uint16_t window_field(tern_tcb *tcb, uint8_t flags)
+{
+	uint32_t wnd = tern_tcp_rcv_window(tcb);
+	uint8_t shift = (flags & TERN_TCP_SYN) || !tcb->ws_ok ? 0 : tcb->rcv_wscale;
+	uint32_t field = wnd >> shift;
+	if (field > 65535)
+		field = 65535;
+	uint32_t edge = tcb->rcv_nxt + (field << shift);
+	if (seq_gt(edge, tcb->rcv_adv))
+		tcb->rcv_adv = edge;
+	return (uint16_t)field;
 }
 
 int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
@@ -41,12 +57,13 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		h.ack = tcb->rcv_nxt;
 	}
 	h.flags = flags;
-	uint32_t wnd = tern_tcp_rcv_window(tcb);
-	h.wnd = (uint16_t)wnd;
-	if (seq_gt(tcb->rcv_nxt + wnd, tcb->rcv_adv))
-		tcb->rcv_adv = tcb->rcv_nxt + wnd;
+	h.wnd = window_field(tcb, flags);
 	if (flags & TERN_TCP_SYN)
 		tern_tcp_syn_options(tcb, &h.opts);
+	else
+		tern_tcp_data_options(tcb, &h.opts);
+	if (flags & TERN_TCP_ACK)
+		tcb->last_ack_sent = tcb->rcv_nxt;
 	if (tcb->snd_urgent && seq_gt(tcb->snd_up, seq)) {
 		/* RFC 6093: the urgent pointer points one past the last urgent byte */
 		uint32_t up = tcb->snd_up - seq;
@@ -123,13 +140,14 @@ void tern_tcp_send_probe(tern_tcb *tcb)
 	arm_rexmt(tcb);  /* real data in an open window: normal recovery */
 }
 
-/* RFC 5961 7: challenge ACKs are rate limited per stack. The quota of each
- * second is drawn at random between half and one and a half times the
- * limit, so an attacker cannot count them to learn that a guess hit the
- * window (the side channel of CVE-2016-5696). */
-void tern_tcp_send_challenge_ack(tern_tcb *tcb)
+/* RFC 5961 7: ACKs that answer unacceptable segments (challenge ACKs, and
+ * the ACKs of 3.10.7.4's sequence and ACK checks and of PAWS) share one
+ * budget per stack, so a blind attacker gets bounded amplification. The
+ * quota of each second is drawn at random between half and one and a half
+ * times the limit, so counting them tells nothing about whether a guess hit
+ * the window (the side channel of CVE-2016-5696). */
+static bool oow_ack_allowed(tern_stack *st)
 {
-	tern_stack *st = tcb->st;
 	tern_tcp *tcp = st->tcp;
 	uint32_t limit = st->cfg.tcp_challenge_ack_limit;
 	if (st->now - tcp->chack_second >= TERN_SEC(1) || !tcp->chack_quota) {
@@ -138,11 +156,24 @@ void tern_tcp_send_challenge_ack(tern_tcb *tcb)
 		tcp->chack_quota = limit / 2 + (uint32_t)(tern_random(st) % (limit + 1));
 	}
 	if (tcp->chack_sent >= tcp->chack_quota) {
-		TERN_COUNT(st, tcp_challenge_acks_limited);
-		return;
+		TERN_COUNT(st, tcp_oow_acks_limited);
+		return false;
 	}
 	tcp->chack_sent++;
-	TERN_COUNT(st, tcp_challenge_acks);
+	return true;
+}
+
+void tern_tcp_send_oow_ack(tern_tcb *tcb)
+{
+	if (oow_ack_allowed(tcb->st))
+		tern_tcp_send_ack(tcb);
+}
+
+void tern_tcp_send_challenge_ack(tern_tcb *tcb)
+{
+	if (!oow_ack_allowed(tcb->st))
+		return;
+	TERN_COUNT(tcb->st, tcp_challenge_acks);
 	tern_tcp_send_ack(tcb);
 }
 
@@ -150,7 +181,8 @@ void tern_tcp_send_challenge_ack(tern_tcb *tcb)
  * an ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. Never in reply
  * to a reset. */
 void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
-			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags)
+			uint16_t rport, uint32_t seq, uint32_t ack, uint8_t flags,
+			const tern_tcp_opts *opts)
 {
 	tern_tcp_repr h;
 	memset(&h, 0, sizeof h);
@@ -159,10 +191,12 @@ void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t
 	h.seq = seq;
 	h.ack = ack;
 	h.flags = flags;
-	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, TERN_TCP_HLEN);
+	if (opts)
+		h.opts = *opts;
+	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, TERN_TCP_HLEN + 40);
 	if (!p)
 		return;
-	p->len = (uint32_t)tern_tcp_build(p->data, TERN_TCP_HLEN, &h, NULL, 0, laddr, raddr);
+	p->len = (uint32_t)tern_tcp_build(p->data, TERN_TCP_HLEN + 40, &h, NULL, 0, laddr, raddr);
 	tern_ip4_out o = {.src = laddr, .dst = raddr, .proto = TERN_IPPROTO_TCP, .df = true};
 	if (flags & TERN_TCP_RST)
 		TERN_COUNT(st, tcp_out_rsts);
@@ -176,13 +210,13 @@ void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_t
 		return;
 	if (seg->flags & TERN_TCP_ACK) {
 		tern_tcp_send_bare(st, ip->dst, seg->dport, ip->src, seg->sport, seg->ack, 0,
-				   TERN_TCP_RST);
+				   TERN_TCP_RST, NULL);
 		return;
 	}
 	uint32_t seglen = (uint32_t)seg->payload_len + !!(seg->flags & TERN_TCP_SYN) +
 			  !!(seg->flags & TERN_TCP_FIN);
 	tern_tcp_send_bare(st, ip->dst, seg->dport, ip->src, seg->sport, 0, seg->seq + seglen,
-			   TERN_TCP_RST | TERN_TCP_ACK);
+			   TERN_TCP_RST | TERN_TCP_ACK, NULL);
 }
 
 static void arm_rexmt(tern_tcb *tcb)

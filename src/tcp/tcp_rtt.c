@@ -28,24 +28,32 @@ void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max)
 	r->rto = rto_clamp(r, TERN_RTO_INITIAL);
 }
 
-void tern_rtt_sample(tern_rtt *r, tern_time rtt)
+void tern_rtt_sample_n(tern_rtt *r, tern_time rtt, uint32_t n)
 {
 	if (rtt > RTT_SAMPLE_MAX)
 		rtt = RTT_SAMPLE_MAX;
+	if (n == 0)
+		n = 1;
 	if (!r->has_sample) {
 		/* RFC 6298 2.2 */
 		r->srtt = rtt;
 		r->rttvar = rtt / 2;
 		r->has_sample = true;
 	} else {
-		/* RFC 6298 2.3, beta = 1/4 then alpha = 1/8; RTTVAR uses the
-		 * SRTT from before this sample. */
+		/* RFC 6298 2.3, beta = 1/4 then alpha = 1/8 (each divided by n,
+		 * RFC 7323 G); RTTVAR uses the SRTT from before this sample. */
 		tern_time dev = r->srtt > rtt ? r->srtt - rtt : rtt - r->srtt;
-		r->rttvar = (3 * r->rttvar + dev) / 4;
-		r->srtt = (7 * r->srtt + rtt) / 8;
+		tern_time bn = 4 * (tern_time)n, an = 8 * (tern_time)n;
+		r->rttvar = ((bn - 1) * r->rttvar + dev) / bn;
+		r->srtt = ((an - 1) * r->srtt + rtt) / an;
 	}
 	tern_time var = 4 * r->rttvar; /* K = 4 */
 	r->rto = rto_clamp(r, r->srtt + (var > TERN_RTT_G ? var : TERN_RTT_G));
+}
+
+void tern_rtt_sample(tern_rtt *r, tern_time rtt)
+{
+	tern_rtt_sample_n(r, rtt, 1);
 }
 
 tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff)

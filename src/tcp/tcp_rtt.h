@@ -24,6 +24,9 @@ void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max);
  * alpha = 1/8, beta = 1/4, K = 4) and recompute the RTO, clamped to
  * [rto_min, rto_max]. */
 void tern_rtt_sample(tern_rtt *r, tern_time rtt);
+/* The same for one of `n` samples expected in a window (RFC 7323 G:
+ * alpha/n and beta/n, so many samples a window do not outweigh history). */
+void tern_rtt_sample_n(tern_rtt *r, tern_time rtt, uint32_t n);
 /* The RTO after `backoff` expirations (RFC 6298 5.5: doubling each time),
  * never above rto_max. */
 tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff);

@@ -40,6 +40,7 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->rmss = (uint16_t)(mtu - TERN_IP4_HLEN - TERN_TCP_HLEN);
 	tcb->smss = 536;
 	tcb->ccs.mss = tcb->smss;
+	tern_tcp_opt_init(tcb);
 }
 
 int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
@@ -285,7 +286,7 @@ static void abort_tcb(tern_tcb *tcb)
 {
 	if (synchronized(tcb))
 		tern_tcp_send_bare(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
-				   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST);
+				   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST, NULL);
 	tcb->sock = NULL;
 	tern_tcb_drop(tcb, TERN_ECONNABORTED);
 }
@@ -423,8 +424,6 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 	case TERN_SO_RCVBUF:
 		if (value < 1024 || value > (64 << 20) || tcb)
 			return TERN_EINVAL;
-		if (opt == TERN_SO_RCVBUF && value > 65535)
-			value = 65535;  /* no window scaling yet (RFC 7323) */
 		*(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = (uint32_t)value;
 		return 0;
 	default:

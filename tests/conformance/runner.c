@@ -54,6 +54,7 @@ typedef struct run {
 	uint16_t lport, pport;
 	tern_socket *cur, *lsn;
 	bool isn_known, peer_isn_known;
+	uint32_t tern_ts;  /* the latest TSval tern sent */
 	uint32_t isn, peer_isn;
 	uint64_t app_sent, app_read;
 	int line;
@@ -278,12 +279,16 @@ static bool check_result(run *r, toks *t, const char *call, int rc)
 
 /* ---- segments as the script writes them ----------------------------------- */
 
-enum { F_SEQ = 1, F_ACK = 2, F_WIN = 4, F_LEN = 8, F_URG = 16, F_MSS = 32 };
+enum { F_SEQ = 1, F_ACK = 2, F_WIN = 4, F_LEN = 8, F_URG = 16, F_OPTS = 32 };
+/* in an options group: TS val or ecr given as '*' */
+enum { TS_VAL_ANY = 1, TS_ECR_ANY = 2 };
 
 typedef struct seg_spec {
 	uint8_t flags;
 	unsigned given; /* F_* fields given (not '*') */
-	uint32_t seq, ack, win, len, urg, mss;
+	uint32_t seq, ack, win, len, urg;
+	tern_tcp_opts opts;  /* with F_OPTS: exactly these options */
+	unsigned ts_any;
 } seg_spec;
 
 static bool parse_flags(const char *s, uint8_t *out)
@@ -303,19 +308,77 @@ static bool parse_flags(const char *s, uint8_t *out)
 	return true;
 }
 
-/* "<mss 1460>" arrives as two tokens. */
-static bool parse_mss(run *r, toks *t, seg_spec *sp)
+/* One item of an options group: "mss N", "wscale N", "sackOK", "nop",
+ * "TS val V ecr E" (V, E may be '*'). */
+static bool parse_opt_item(run *r, char *item, seg_spec *sp)
 {
-	const char *v = tk_next(t);
-	char buf[16];
-	size_t n = v ? strlen(v) : 0;
-	if (n < 2 || n >= sizeof buf || v[n - 1] != '>')
-		return fail(r, "bad <mss M>");
-	memcpy(buf, v, n - 1);
+	char *save = NULL, *k = strtok_r(item, " ", &save);
+	tern_tcp_opts *o = &sp->opts;
+	if (!k || strcmp(k, "nop") == 0)
+		return true;
+	if (strcmp(k, "sackOK") == 0) {
+		o->present |= TERN_TCPO_SACK_PERM;
+		return true;
+	}
+	if (strcmp(k, "TS") == 0) {
+		char *vk = strtok_r(NULL, " ", &save), *v = strtok_r(NULL, " ", &save);
+		char *ek = strtok_r(NULL, " ", &save), *e = strtok_r(NULL, " ", &save);
+		if (!vk || !v || !ek || !e || strcmp(vk, "val") || strcmp(ek, "ecr"))
+			return fail(r, "bad option 'TS val V ecr E'");
+		o->present |= TERN_TCPO_TS;
+		if (strcmp(v, "*") == 0)
+			sp->ts_any |= TS_VAL_ANY;
+		else if (!parse_u32(v, &o->ts_val))
+			return fail(r, "bad TS val");
+		if (strcmp(e, "*") == 0)
+			sp->ts_any |= TS_ECR_ANY;
+		else if (!parse_u32(e, &o->ts_ecr))
+			return fail(r, "bad TS ecr");
+		return true;
+	}
+	char *v = strtok_r(NULL, " ", &save);
+	uint32_t n;
+	if (!v || !parse_u32(v, &n))
+		return fail(r, "bad option '%s'", k);
+	if (strcmp(k, "mss") == 0 && n <= 65535) {
+		o->present |= TERN_TCPO_MSS;
+		o->mss = (uint16_t)n;
+	} else if (strcmp(k, "wscale") == 0 && n <= 255) {
+		o->present |= TERN_TCPO_WSCALE;
+		o->wscale = (uint8_t)n;
+	} else {
+		return fail(r, "bad option '%s'", k);
+	}
+	return true;
+}
+
+/* "<mss 1460,TS val * ecr 0,wscale 7>": the group may span tokens. */
+static bool parse_opts(run *r, toks *t, const char *first, seg_spec *sp)
+{
+	char buf[256];
+	size_t n = 0;
+	const char *tok = first;
+	for (int guard = 0; tok && guard < MAX_TOKENS; guard++) {
+		size_t l = strlen(tok);
+		if (n + l + 2 >= sizeof buf)
+			return fail(r, "options group too long");
+		if (n)
+			buf[n++] = ' ';
+		memcpy(buf + n, tok, l);
+		n += l;
+		if (tok[l - 1] == '>')
+			break;
+		tok = tk_next(t);
+	}
+	buf[n] = 0;
+	if (n < 2 || buf[0] != '<' || buf[n - 1] != '>')
+		return fail(r, "bad options group");
 	buf[n - 1] = 0;
-	if (!parse_u32(buf, &sp->mss) || sp->mss > 65535)
-		return fail(r, "bad <mss M>");
-	sp->given |= F_MSS;
+	sp->given |= F_OPTS;
+	char *save = NULL;
+	for (char *item = strtok_r(buf + 1, ",", &save); item; item = strtok_r(NULL, ",", &save))
+		if (!parse_opt_item(r, item, sp))
+			return false;
 	return true;
 }
 
@@ -332,8 +395,8 @@ static bool parse_seg(run *r, toks *t, seg_spec *sp)
 		return fail(r, "bad flags");
 	for (int guard = 0; guard < MAX_TOKENS && tk_peek(t); guard++) {
 		const char *k = tk_next(t);
-		if (strcmp(k, "<mss") == 0) {
-			if (!parse_mss(r, t, sp))
+		if (k[0] == '<') {
+			if (!parse_opts(r, t, k, sp))
 				return false;
 			continue;
 		}
@@ -428,6 +491,26 @@ static bool decode(run *r, const cap_pkt *c, out_seg *o)
 	return true;
 }
 
+/* " <mss 1460,TS val 5 ecr 0,wscale 7>" in the script's own syntax */
+static void opts_str(const tern_tcp_opts *o, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	if (!o->present)
+		return;
+	n += (size_t)snprintf(buf + n, cap - n, " <");
+	if ((o->present & TERN_TCPO_MSS) && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "mss %u,", o->mss);
+	if ((o->present & TERN_TCPO_SACK_PERM) && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "sackOK,");
+	if ((o->present & TERN_TCPO_TS) && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "TS val %u ecr %u,", o->ts_val, o->ts_ecr);
+	if ((o->present & TERN_TCPO_WSCALE) && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "wscale %u,", o->wscale);
+	if (n < cap && n > 2)
+		buf[n - 1] = '>';
+}
+
 static void describe(const run *r, const cap_pkt *c, char *buf, size_t cap)
 {
 	tern_ip4_repr ip;
@@ -437,10 +520,9 @@ static void describe(const run *r, const cap_pkt *c, char *buf, size_t cap)
 		snprintf(buf, cap, "(undecodable %zu bytes)", c->len);
 		return;
 	}
-	char f[9], mss[24] = "";
+	char f[9], mss[96] = "";
 	flags_str(h.flags, f);
-	if (h.opts.present & TERN_TCPO_MSS)
-		snprintf(mss, sizeof mss, " <mss %u>", h.opts.mss);
+	opts_str(&h.opts, mss, sizeof mss);
 	uint32_t seq = (h.flags & TERN_TCP_SYN) && !r->isn_known ? 0 : rel_seq(r, h.seq);
 	snprintf(buf, cap, "%s seq %u ack %u win %u len %zu%s%s at %.6f", f, seq, h.ack, h.wnd,
 	         h.payload_len, (h.flags & TERN_TCP_URG) ? " urg" : "", mss,
@@ -477,6 +559,26 @@ static bool check_payload(run *r, const tern_tcp_repr *h)
 	return true;
 }
 
+static bool match_opts(run *r, const seg_spec *sp, const tern_tcp_opts *got)
+{
+	const tern_tcp_opts *want = &sp->opts;
+	char w[96], g[96];
+	opts_str(want, w, sizeof w);
+	opts_str(got, g, sizeof g);
+	if (got->present != want->present)
+		return fail(r, "options%s, expected%s", g[0] ? g : " none", w[0] ? w : " none");
+	bool ok = (!(want->present & TERN_TCPO_MSS) || got->mss == want->mss) &&
+		  (!(want->present & TERN_TCPO_WSCALE) || got->wscale == want->wscale) &&
+		  (!(want->present & TERN_TCPO_TS) ||
+		   (((sp->ts_any & TS_VAL_ANY) || got->ts_val == want->ts_val) &&
+		    ((sp->ts_any & TS_ECR_ANY) || got->ts_ecr == want->ts_ecr)));
+	if (!ok)
+		return fail(r, "options%s, expected%s", g, w);
+	if (got->present & TERN_TCPO_TS)
+		r->tern_ts = got->ts_val;
+	return true;
+}
+
 static bool match(run *r, const seg_spec *sp, const tern_tcp_repr *h)
 {
 	char fw[9], fg[9];
@@ -494,23 +596,18 @@ static bool match(run *r, const seg_spec *sp, const tern_tcp_repr *h)
 		r->isn = h->seq;
 		r->isn_known = true;
 	}
-	bool has_mss = (h->opts.present & TERN_TCPO_MSS) != 0;
-	if ((sp->given & F_MSS) && !has_mss)
-		return fail(r, "no MSS option, expected <mss %u>", sp->mss);
 	/* Options are checked strictly: tern may send only what the line lists
 	 * (RFC 9293 MUST-65: MSS only on SYNs), and a length is always checked
 	 * (an unlisted length means none: no stray data in ACKs or probes). */
-	if (h->opts.present & ~(unsigned)((sp->given & F_MSS) ? TERN_TCPO_MSS : 0))
-		return fail(r, "options 0x%x sent, the expectation lists %s", h->opts.present,
-			    (sp->given & F_MSS) ? "only <mss>" : "none");
+	if (!match_opts(r, sp, &h->opts))
+		return false;
 	if (!(sp->given & F_LEN) && h->payload_len)
 		return fail(r, "%zu bytes of data, the expectation lists none", h->payload_len);
 	return check_field(r, "seq", F_SEQ, sp, sp->seq, rel_seq(r, h->seq)) &&
 	       check_field(r, "ack", F_ACK, sp, sp->ack, h->ack) &&
 	       check_field(r, "win", F_WIN, sp, sp->win, h->wnd) &&
 	       check_field(r, "len", F_LEN, sp, sp->len, (uint32_t)h->payload_len) &&
-	       check_field(r, "urg", F_URG, sp, sp->urg, h->urp) &&
-	       check_field(r, "mss", F_MSS, sp, sp->mss, h->opts.mss) && check_payload(r, h);
+	       check_field(r, "urg", F_URG, sp, sp->urg, h->urp) && check_payload(r, h);
 }
 
 /* "> FLAGS ..." : the next segment tern sent, within the tolerance of t. */
@@ -577,9 +674,11 @@ static bool inject_seg(run *r, toks *t)
 	h.flags = sp.flags;
 	h.wnd = (uint16_t)((sp.given & F_WIN) ? sp.win : 65535);
 	h.urp = (uint16_t)sp.urg;
-	if (sp.given & F_MSS) {
-		h.opts.present = TERN_TCPO_MSS;
-		h.opts.mss = (uint16_t)sp.mss;
+	if (sp.given & F_OPTS) {
+		h.opts = sp.opts;
+		/* "ecr *" echoes tern's latest TSval, as a live peer would */
+		if (sp.ts_any & TS_ECR_ANY)
+			h.opts.ts_ecr = r->tern_ts;
 	}
 	size_t n = tern_tcp_build(pkt + TERN_IP4_HLEN, sizeof pkt - TERN_IP4_HLEN, &h, payload,
 	                          sp.len, PEER_ADDR, US_ADDR);
@@ -880,6 +979,10 @@ static bool directive_config(run *r, toks *t)
 	tern_config *c = &r->cfg;
 	if (strcmp(name, "syn_retries") == 0 && v < 256)
 		c->tcp_syn_retries = (uint8_t)v;
+	else if (strcmp(name, "wscale") == 0 && v < 2)
+		c->tcp_no_wscale = !v;
+	else if (strcmp(name, "timestamps") == 0 && v < 2)
+		c->tcp_no_timestamps = !v;
 	else if (strcmp(name, "retries2") == 0 && v < 256)
 		c->tcp_retries2 = (uint8_t)v;
 	else if (strcmp(name, "msl_ms") == 0)
