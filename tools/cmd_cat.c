@@ -79,12 +79,8 @@ typedef struct cat {
 
 static bool parse_port(const char *s, uint16_t *out)
 {
-	char *end;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
+	uint64_t v;
+	if (!tun_stack_parse_u64(s, 65535, &v) || v < 1)
 		return false;
 	*out = (uint16_t)v;
 	return true;

@@ -29,7 +29,7 @@ int tun_stack_bad(const tun_stack_opts *o, const char *fmt, ...)
 	return 2;
 }
 
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+bool tun_stack_parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
 	if (*s < '0' || *s > '9')
@@ -42,12 +42,12 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-static bool parse_prob(const char *s, double *out)
+bool tun_stack_parse_double(const char *s, double lo, double hi, double *out)
 {
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v < 0.0 || v > 1.0)
+	if (end == s || *end || errno || !isfinite(v) || v < lo || v > hi)
 		return false;
 	*out = v;
 	return true;
@@ -56,7 +56,7 @@ static bool parse_prob(const char *s, double *out)
 static int opt_prob(tun_stack_opts *o, const char *name, const char *arg, double *p)
 {
 	o->faulty = true;
-	if (!parse_prob(arg, p))
+	if (!tun_stack_parse_double(arg, 0.0, 1.0, p))
 		return tun_stack_bad(o, "--%s '%s': expected a probability 0..1", name, arg);
 	return 0;
 }
@@ -84,20 +84,39 @@ static int opt_number(tun_stack_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 	if (c == TUN_OPT_DELAY) {
-		if (!parse_u64(arg, 60000, &v))
+		if (!tun_stack_parse_u64(arg, 60000, &v))
 			return tun_stack_bad(o, "--delay '%s': expected milliseconds 0..60000",
 			                     arg);
 		o->fault.delay = TERN_MS(v);
 		o->faulty = true;
 	} else if (c == TUN_OPT_SEED) {
-		if (!parse_u64(arg, UINT64_MAX, &o->fault.seed))
+		if (!tun_stack_parse_u64(arg, UINT64_MAX, &o->fault.seed))
 			return tun_stack_bad(o, "--seed '%s': expected an unsigned integer", arg);
 		o->seeded = o->faulty = true;
 	} else {
-		if (!parse_u64(arg, 65535, &v) || v < 68)
+		if (!tun_stack_parse_u64(arg, 65535, &v) || v < 68)
 			return tun_stack_bad(o, "--mtu '%s': expected 68..65535", arg);
 		o->mtu = (uint32_t)v;
 	}
+	return 0;
+}
+
+int tun_stack_opt_id(int c)
+{
+	/* The short letters, in TUN_STACK_SHORT_OPTS order. */
+	static const struct {
+		char letter;
+		int id;
+	} shorts[] = {{'t', TUN_OPT_TUN},
+	              {'a', TUN_OPT_ADDR},
+	              {'p', TUN_OPT_PEER},
+	              {'m', TUN_OPT_MTU},
+	              {'w', TUN_OPT_PCAP}};
+	if (c >= TUN_OPT_BASE && c < TUN_OPT_END)
+		return c;
+	for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++)
+		if (shorts[i].letter == c)
+			return shorts[i].id;
 	return 0;
 }
 
@@ -150,7 +169,7 @@ int tun_stack_check(const tun_stack_opts *o)
 
 /* ---- building the chain ------------------------------------------------------ */
 
-static int fail(const tun_stack *ts, const char *what, int rc)
+int tun_stack_fail(const tun_stack *ts, const char *what, int rc)
 {
 	fprintf(stderr, "%s: %s: %s\n", ts->o.prog, what, strerror(-rc));
 	return 1;
@@ -168,7 +187,7 @@ static int open_tun(tun_stack *ts)
 	}
 	rc = tern_tun_configure(tern_tun_name(ts->tun), o->peer, o->peer_prefix, o->mtu);
 	if (rc < 0)
-		return fail(ts, "cannot configure the Linux side of the TUN device", rc);
+		return tun_stack_fail(ts, "cannot configure the Linux side of the TUN device", rc);
 	ts->top = ts->tun;
 	return 0;
 }
@@ -179,18 +198,18 @@ static int open_middleware(tun_stack *ts)
 	int rc;
 	if (o->pcap) {
 		if ((rc = tern_pcap_file_open(o->pcap, &ts->pcap)) < 0)
-			return fail(ts, o->pcap, rc);
+			return tun_stack_fail(ts, o->pcap, rc);
 		rc = tern_pcap_tap_new(&ts->cfg.allocator, ts->top, tern_pcap_file_write, ts->pcap,
 		                       tern_host_wall_base(), &ts->tap);
 		if (rc < 0)
-			return fail(ts, "cannot create the pcap tap", rc);
+			return tun_stack_fail(ts, "cannot create the pcap tap", rc);
 		ts->top = ts->tap;
 	}
 	if (o->faulty) {
 		if (!o->seeded)
 			o->fault.seed = ts->cfg.random(ts->cfg.random_ctx);
 		if ((rc = tern_fault_new(&ts->cfg.allocator, ts->top, &o->fault, &ts->fault)) < 0)
-			return fail(ts, "cannot create the fault injector", rc);
+			return tun_stack_fail(ts, "cannot create the fault injector", rc);
 		ts->top = ts->fault;
 	}
 	return 0;
@@ -204,13 +223,13 @@ static int open_stack(tun_stack *ts)
 	uint32_t mask = o->prefix ? 0xffffffffu << (32 - o->prefix) : 0;
 	int rc = tern_stack_new(&ts->cfg, &ts->st);
 	if (rc < 0)
-		return fail(ts, "cannot create the stack", rc);
+		return tun_stack_fail(ts, "cannot create the stack", rc);
 	if ((rc = tern_iface_add(ts->st, &ic, ts->top, &ts->ifc)) < 0)
-		return fail(ts, "cannot add the interface", rc);
+		return tun_stack_fail(ts, "cannot add the interface", rc);
 	/* A narrower --addr prefix (e.g. /32) still has to reach the peer. */
 	if ((o->addr ^ o->peer) & mask &&
 	    (rc = tern_route_add(ts->st, o->peer, 32, 0, ts->ifc)) < 0)
-		return fail(ts, "cannot add the route to the peer", rc);
+		return tun_stack_fail(ts, "cannot add the route to the peer", rc);
 	return 0;
 }
 
@@ -219,14 +238,16 @@ static int open_loop(tun_stack *ts)
 	int rc = tern_loop_new(ts->st, ts->top, &ts->loop);
 	if (rc == 0)
 		rc = tern_loop_add_tun(ts->loop, ts->tun);
-	return rc < 0 ? fail(ts, "cannot start the event loop", rc) : 0;
+	return rc < 0 ? tun_stack_fail(ts, "cannot start the event loop", rc) : 0;
 }
 
 int tun_stack_open(tun_stack *ts)
 {
 	int rc = tern_host_config_init(&ts->cfg);
 	if (rc < 0)
-		return fail(ts, "no entropy from getrandom", rc);
+		return tun_stack_fail(ts, "no entropy from getrandom", rc);
+	if (ts->hooks.configure)
+		ts->hooks.configure(ts->hooks.ctx, &ts->cfg);
 	if ((rc = open_tun(ts)) || (rc = open_middleware(ts)) || (rc = open_stack(ts)) ||
 	    (rc = open_loop(ts)))
 		return rc;
@@ -241,6 +262,8 @@ void tun_stack_print_stats(const tun_stack *ts)
 	for (size_t i = 0; i < tern_counter_count(); i++)
 		if (v[i])
 			fprintf(stderr, "%-24s %" PRIu64 "\n", tern_counter_name(i), v[i]);
+	if (ts->hooks.print_stats)
+		ts->hooks.print_stats(ts->hooks.ctx, stderr);
 	if (ts->fault) {
 		tern_fault_stats fs;
 		tern_fault_stats_get(ts->fault, &fs);
@@ -257,12 +280,14 @@ int tun_stack_close(tun_stack *ts)
 	int rc = 0;
 	if (ts->st && ts->o.stats)
 		tun_stack_print_stats(ts);
+	if (ts->hooks.release)
+		ts->hooks.release(ts->hooks.ctx);
 	tern_stack_del(ts->st);
 	tern_dev_del(ts->fault);
 	tern_dev_del(ts->tap);
 	tern_dev_del(ts->tun);
 	if (ts->pcap && (rc = tern_pcap_file_close(ts->pcap)) < 0)
-		rc = fail(ts, ts->o.pcap, rc);
+		rc = tun_stack_fail(ts, ts->o.pcap, rc);
 	tern_loop_del(ts->loop);
 	memset(ts, 0, sizeof *ts);
 	return rc;

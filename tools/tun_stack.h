@@ -1,10 +1,11 @@
-/* tun_stack.h - what the TUN commands (`tern cat`, and `tern up` if it wants)
- * share: the device options (--tun, --addr, --peer, --mtu, --pcap and the
- * fault options), and building the chain stack -> [fault] -> [pcap tap] -> TUN
- * with an event loop, then taking it down again.
+/* tun_stack.h - what the TUN commands (`tern cat`, `tern up`) share: the
+ * device options (--tun, --addr, --peer, --mtu, --pcap, the fault options and
+ * --stats), and building the chain stack -> [fault] -> [pcap tap] -> TUN with
+ * an event loop, then taking it down again.
  *
  * Option values are numbered from TUN_OPT_BASE so a command can mix them
- * into its own getopt_long table with TUN_STACK_LONG_OPTS. */
+ * into its own getopt_long table with TUN_STACK_LONG_OPTS; a command may
+ * also offer the short forms TUN_STACK_SHORT_OPTS (-t -a -p -m -w). */
 #ifndef TERN_TOOLS_TUN_STACK_H
 #define TERN_TOOLS_TUN_STACK_H
 
@@ -47,18 +48,28 @@ enum {
 	{"stats", no_argument, NULL, TUN_OPT_STATS}
 /* clang-format on */
 
-/* The usage lines for those options. */
-#define TUN_STACK_USAGE                                                                            \
-	"  --tun NAME      TUN device to create [tern0]\n"                                         \
-	"  --addr A/P      tern's address and prefix\n"                                            \
-	"  --peer A/P      the Linux side's address and prefix (must contain --addr)\n"            \
-	"  --mtu N         link MTU, 68..65535 [1500]\n"                                           \
-	"  --pcap FILE     capture every packet crossing the TUN device\n"                         \
+/* The short forms, for a getopt_long option string. */
+#define TUN_STACK_SHORT_OPTS "t:a:p:m:w:"
+
+/* The usage lines for those options. The flag columns are parameters so
+ * the command with short forms lists them beside the same descriptions. */
+#define TUN_STACK_USAGE_WITH(tun, addr, peer, mtu, pcap)                                           \
+	"  " tun "TUN device to create [tern0]\n"                                                  \
+	"  " addr "tern's address and prefix\n"                                                    \
+	"  " peer "the Linux side's address and prefix (must contain --addr)\n"                    \
+	"  " mtu "link MTU, 68..65535 [1500]\n"                                                    \
+	"  " pcap "capture every packet crossing the TUN device\n"                                 \
 	"  --loss P, --dup P, --reorder P, --corrupt P\n"                                          \
 	"                  fault probabilities, 0..1, each direction\n"                            \
 	"  --delay MS      extra delay each direction, 0..60000 ms\n"                              \
 	"  --seed N        fault injector seed [random]\n"                                         \
 	"  --stats         print counters to stderr on exit\n"
+#define TUN_STACK_USAGE                                                                            \
+	TUN_STACK_USAGE_WITH("--tun NAME      ", "--addr A/P      ", "--peer A/P      ",           \
+	                     "--mtu N         ", "--pcap FILE     ")
+#define TUN_STACK_USAGE_SHORT                                                                      \
+	TUN_STACK_USAGE_WITH("-t, --tun NAME  ", "-a, --addr A/P  ", "-p, --peer A/P  ",           \
+	                     "-m, --mtu N     ", "-w, --pcap FILE ")
 
 typedef struct tun_stack_opts {
 	const char *prog; /* "tern cat": the prefix of every message */
@@ -69,8 +80,24 @@ typedef struct tun_stack_opts {
 	tern_fault_config fault;
 } tun_stack_opts;
 
+/* Where a command adds to the chain's life; any may be NULL. */
+typedef struct tun_stack_hooks {
+	/* Adjust the configuration before the stack is created (`tern up
+	 * --msl`): tern_stack_new is the last point it is read. */
+	void (*configure)(void *ctx, tern_config *cfg);
+	/* Print the command's own counters, between the stack's and the
+	 * fault injector's, with --stats. */
+	void (*print_stats)(void *ctx, FILE *out);
+	/* Delete what the command built on the stack and loop: called by
+	 * tun_stack_close after the counters are printed (so they include
+	 * nothing the deletion resets) and before the stack goes. */
+	void (*release)(void *ctx);
+	void *ctx;
+} tun_stack_hooks;
+
 typedef struct tun_stack {
 	tun_stack_opts o;
+	tun_stack_hooks hooks;
 	tern_config cfg;
 	tern_stack *st;
 	tern_iface *ifc;
@@ -81,6 +108,11 @@ typedef struct tun_stack {
 
 /* Defaults: tun "tern0", MTU 1500. */
 void tun_stack_opts_init(tun_stack_opts *o, const char *prog);
+
+/* The TUN_OPT_* value of c, a getopt_long result that is a
+ * TUN_STACK_LONG_OPTS value or a TUN_STACK_SHORT_OPTS letter; 0 when c is
+ * neither. */
+int tun_stack_opt_id(int c);
 
 /* Take one option value c (TUN_OPT_*) with argument arg. Returns 0, or 2
  * after printing why the value is invalid. */
@@ -93,16 +125,27 @@ int tun_stack_check(const tun_stack_opts *o);
 int tun_stack_bad(const tun_stack_opts *o, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Decimal digits only, at most max. */
+bool tun_stack_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/* A finite number in lo..hi. */
+bool tun_stack_parse_double(const char *s, double lo, double hi, double *out);
+
+/* Print "<prog>: <what>: <strerror(-rc)>" on stderr; returns 1 (failure). */
+int tun_stack_fail(const tun_stack *ts, const char *what, int rc);
+
 /* Create the TUN device, configure its Linux side, the middleware, the
- * stack with its interface, and a loop watching the device. ts->o must be
- * filled. Returns 0, or 1 after printing what failed. */
+ * stack with its interface, and a loop watching the device. ts->o (and
+ * ts->hooks, if any) must be filled. Returns 0, or 1 after printing what
+ * failed. */
 int tun_stack_open(tun_stack *ts);
 
-/* Print the counters (and fault statistics) on stderr. */
+/* Print the counters (the hook's, and fault statistics) on stderr. */
 void tun_stack_print_stats(const tun_stack *ts);
 
-/* Delete everything tun_stack_open created (safe on a partial one). The
- * TUN device vanishes with its fd. Returns 0, or 1 when the capture could
+/* With --stats print the counters, call the release hook, then delete
+ * everything tun_stack_open created (safe on a partial one). The TUN
+ * device vanishes with its fd. Returns 0, or 1 when the capture could
  * not be completed. */
 int tun_stack_close(tun_stack *ts);
 

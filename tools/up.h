@@ -1,5 +1,5 @@
-/* up.h - `tern up`'s options, shared by its parser (up_opts.c) and the
- * command itself (cmd_up.c). */
+/* up.h - `tern up`'s own options (the device ones are tun_stack's), shared
+ * by its parser (up_opts.c) and the command itself (cmd_up.c). */
 #ifndef TERN_TOOLS_UP_H
 #define TERN_TOOLS_UP_H
 
@@ -7,20 +7,20 @@
 
 #include "tern/dev.h"
 #include "tern/tern.h"
+#include "tun_stack.h"
+
+#define UP_PROG "tern up"
 
 typedef struct up_opts {
-	const char *tun, *pcap, *ctl, *http_root;
-	uint32_t addr, peer, mtu;
-	uint8_t prefix, peer_prefix;
+	const char *ctl, *http_root;
 	uint16_t http_port;
 	unsigned services; /* bit i set: svc_at(i) runs */
 	tern_time msl;     /* 0: the stack's default */
-	bool have_addr, have_peer, faulty, seeded, stats;
-	tern_fault_config fault;
 } up_opts;
 
-/* Parse the arguments after "up". Returns 0, 2 (invalid arguments, after
- * one line on stderr) or -1 (after --help: exit 0). */
-int up_parse(int argc, char **argv, up_opts *o);
+/* Parse the arguments after "up": the device options into dev, the rest
+ * into o. Returns 0, 2 (invalid arguments, after one line on stderr) or -1
+ * (after --help: exit 0). */
+int up_parse(int argc, char **argv, tun_stack_opts *dev, up_opts *o);
 
 #endif
