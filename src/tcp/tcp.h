@@ -23,6 +23,11 @@ enum tcp_timer_kind {
 
 typedef struct tern_tcb tern_tcb;
 
+typedef struct tern_sack_block {
+	uint32_t left, right;  /* [left, right) in sequence space */
+} tern_sack_block;
+#define TERN_SB_MAX 8  /* scoreboard ranges kept; beyond, the highest is dropped */
+
 struct tern_tcb {
 	tern_stack *st;
 	tern_tcb *hnext;               /* connection-table chain */
@@ -49,6 +54,14 @@ struct tern_tcb {
 	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
+	/* RFC 2018 / 2883 / 6675 */
+	bool sack_ok;                  /* SACK-permitted on both SYNs */
+	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */
+	uint8_t nsb, nrecent;
+	tern_sack_block dsack;
+	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
+	tern_sack_block sb[TERN_SB_MAX];         /* scoreboard: SACKed, sorted */
+	uint32_t high_rxt;             /* HighRxt: highest retransmitted (RFC 6675) */
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
@@ -160,9 +173,32 @@ void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t
 			const tern_tcp_opts *opts);
 /* RFC 9293 3.10.7.1: a reset in reply to an unacceptable segment. */
 void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_tcp_repr *seg);
+/* SACK recovery's senders: one new segment within the peer's window, and
+ * a retransmission of [seq, seq + len). */
+bool tern_tcp_send_new_segment(tern_tcb *tcb);
+void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len);
 /* Retransmit the oldest unacknowledged segment. */
 void tern_tcp_retransmit_first(tern_tcb *tcb);
 uint32_t tern_tcp_rcv_window(const tern_tcb *tcb);
+
+/* ---- tcp_sack.c ----------------------------------------------------------- */
+/* Receiver (RFC 2018 4, RFC 2883): out-of-order data arrived at [seq,end). */
+void tern_sack_note_arrival(tern_tcb *tcb, uint32_t seq, uint32_t end);
+/* Receiver: a duplicate [seq,end) arrived; the next ACK reports it first. */
+void tern_sack_note_duplicate(tern_tcb *tcb, uint32_t seq, uint32_t end);
+/* Receiver: the SACK blocks of our next ACK, most recent first, in at
+ * most `room` bytes of options. */
+void tern_sack_fill(tern_tcb *tcb, tern_tcp_opts *o, uint32_t room);
+/* Sender: take an ACK's SACK blocks into the scoreboard; forget what the
+ * cumulative ACK covers. Returns whether it SACKed anything new. */
+bool tern_sack_update(tern_tcb *tcb, const tern_tcp_opts *o);
+void tern_sack_clear(tern_tcb *tcb);
+/* Sender, RFC 6675 4: IsLost(seq) and SetPipe. */
+bool tern_sack_is_lost(const tern_tcb *tcb, uint32_t seq);
+uint32_t tern_sack_pipe(const tern_tcb *tcb);
+/* Sender, RFC 6675 5 (NextSeg + the transmission loop): send what
+ * recovery allows now. */
+void tern_sack_recovery_output(tern_tcb *tcb);
 
 /* ---- tcp_input.c ---------------------------------------------------------- */
 void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr *ip);

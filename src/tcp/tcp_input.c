@@ -182,6 +182,7 @@ static void trim_front(tern_tcb *tcb, seg_in *s)
 	}
 	if (cut > s->h.payload_len)
 		cut = (uint32_t)s->h.payload_len;
+	tern_sack_note_duplicate(tcb, s->h.seq, s->h.seq + cut);  /* RFC 2883 */
 	s->h.payload += cut;
 	s->h.payload_len -= cut;
 	s->h.seq += cut;
@@ -244,6 +245,8 @@ static bool check_seq(tern_tcb *tcb, seg_in *s)
 	zero_window_allowance(tcb, s);
 	if (!acceptable(tcb, s)) {
 		TERN_COUNT(tcb->st, tcp_unacceptable);
+		if (s->h.payload_len && seq_leq(s->h.seq + (uint32_t)s->h.payload_len, tcb->rcv_nxt))
+			tern_sack_note_duplicate(tcb, s->h.seq, s->h.seq + (uint32_t)s->h.payload_len);
 		if (!has(s, TERN_TCP_RST))
 			tern_tcp_send_oow_ack(tcb);
 		return false;
@@ -338,27 +341,13 @@ static void sync_cc(tern_tcb *tcb)
 	tcb->ccs.now = tcb->st->now;
 }
 
-/* RFC 5681 3.2 and RFC 6582 3.2: count duplicate ACKs; the third starts
- * fast retransmit and recovery, further ones inflate the window. An ACK
- * with a zero window is not one: what is outstanding then is a probe
- * octet beyond the window (RFC 9293 3.8.6.1), and its ACK reports a full
- * receiver, not a lost segment. */
-static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
+/* Loss recovery begins: RFC 6582 3.2 steps 2-4 (NewReno), or RFC 6675 5
+ * step 4 with SACK, where cwnd becomes ssthresh and the pipe, not window
+ * inflation, paces what recovery sends. Either way the segment at SND.UNA
+ * is retransmitted at once. */
+static void enter_recovery(tern_tcb *tcb)
 {
-	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
-		   s->wnd == tcb->snd_wnd && s->wnd != 0 && tcb->snd_max != tcb->snd_una;
-	if (!dup) {
-		tcb->dupacks = 0;
-		return;
-	}
-	sync_cc(tcb);
-	if (tcb->in_recovery) {
-		tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
-		return;
-	}
-	if (++tcb->dupacks != 3)
-		return;
-	/* RFC 6582 3.2 step 2: no new recovery for losses of the last one */
+	/* RFC 6582 3.2 step 2 / RFC 6675 5 (B): not for losses of the last one */
 	if (!seq_gt(tcb->snd_una - 1, tcb->recover) && tcb->recover != tcb->iss)
 		return;
 	TERN_COUNT(tcb->st, tcp_fast_retrans);
@@ -366,7 +355,40 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	tcb->recover = tcb->snd_max;
 	tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
 	tcb->rtt_timing = false;
-	tern_tcp_retransmit_first(tcb);
+	if (!tcb->sack_ok) {
+		tern_tcp_retransmit_first(tcb);
+		return;
+	}
+	TERN_COUNT(tcb->st, tcp_sack_recoveries);
+	tcb->ccs.cwnd = tcb->ccs.ssthresh;
+	uint32_t len = tcb->snd_max - tcb->snd_una;
+	len = len < tcb->smss ? len : tcb->smss;
+	tern_tcp_resend(tcb, tcb->snd_una, len);
+	tcb->high_rxt = tcb->snd_una + len;
+}
+
+/* RFC 5681 3.2, RFC 6582 3.2, RFC 6675 5: count duplicate ACKs; the third
+ * (or, with SACK, enough SACKed above SND.UNA to deem it lost) starts
+ * recovery; in NewReno recovery further ones inflate the window. */
+static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
+{
+	bool fresh = tcb->sack_ok && tern_sack_update(tcb, &s->h.opts);
+	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
+		   (s->wnd == tcb->snd_wnd || fresh) && s->wnd != 0 &&
+		   tcb->snd_max != tcb->snd_una;
+	if (!dup) {
+		tcb->dupacks = 0;
+		return;
+	}
+	sync_cc(tcb);
+	if (tcb->in_recovery) {
+		if (!tcb->sack_ok)
+			tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
+		return;
+	}
+	tcb->dupacks++;
+	if (tcb->dupacks >= 3 || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
+		enter_recovery(tcb);
 }
 
 /* RFC 7323 4 (RTTM): with timestamps every ACK of new data is a sample,
@@ -406,17 +428,22 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	tcb->backoff = 0;
 	tcb->first_rexmt_at = 0;
 	tcb->dupacks = 0;
+	if (tcb->sack_ok)
+		tern_sack_update(tcb, &s->h.opts);
 	sync_cc(tcb);
 	if (tcb->in_recovery) {
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
 			tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
-		} else {
+		} else if (!tcb->sack_ok) {
 			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
 			tern_tcp_retransmit_first(tcb);
-		}
+		}  /* with SACK, the recovery output sends what the pipe allows */
 	} else {
 		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
+		/* RFC 6675 5 (C): a cumulative ACK can also reveal a loss */
+		if (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una))
+			enter_recovery(tcb);
 	}
 	if (tcb->snd_una == tcb->snd_max)
 		tern_tcp_timer_clear(tcb, TCPT_REXMT);
@@ -529,8 +556,10 @@ static void process_text(tern_tcb *tcb, seg_in *s)
 	}
 	if (off + s->h.payload_len > tcb->rcv_adv - tcb->rcv_nxt)
 		TERN_COUNT(st, tcp_rcv_pruned);
-	if (off)
+	if (off) {
 		TERN_COUNT(st, tcp_ooo_segs);
+		tern_sack_note_arrival(tcb, s->h.seq, s->h.seq + (uint32_t)s->h.payload_len);
+	}
 	tcb->rcv_nxt += (uint32_t)adv;
 	tcb->bytes_received += (uint32_t)adv;
 	schedule_ack(tcb, off == 0, had_gap && adv > 0);

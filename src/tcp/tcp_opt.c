@@ -1,6 +1,6 @@
 /* tcp_opt.c - option negotiation: the MSS (RFC 9293 3.7.1, RFC 1122
- * 4.2.2.6), window scale and timestamps (RFC 7323). SACK (RFC 2018) will
- * be negotiated here too. */
+ * 4.2.2.6), window scale and timestamps (RFC 7323), SACK-permitted (RFC
+ * 2018 2). */
 #include "core/siphash.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
@@ -53,6 +53,8 @@ void tern_tcp_syn_options(const tern_tcb *tcb, tern_tcp_opts *o)
 		o->present |= TERN_TCPO_WSCALE;
 		o->wscale = tcb->rcv_wscale;
 	}
+	if (offer ? !st->cfg.tcp_no_sack : tcb->sack_ok)
+		o->present |= TERN_TCPO_SACK_PERM;
 	if (offer ? !st->cfg.tcp_no_timestamps : tcb->ts_ok) {
 		o->present |= TERN_TCPO_TS;
 		o->ts_val = tern_tcp_ts_now(tcb);
@@ -87,6 +89,7 @@ static void negotiate(tern_tcb *tcb, const tern_tcp_opts *o)
 		tcb->snd_wscale = 0;
 		tcb->rcv_wscale = 0;
 	}
+	tcb->sack_ok = (o->present & TERN_TCPO_SACK_PERM) && !st->cfg.tcp_no_sack;
 	tcb->ts_ok = (o->present & TERN_TCPO_TS) && !st->cfg.tcp_no_timestamps;
 	if (tcb->ts_ok) {
 		tcb->ts_recent = o->ts_val;

@@ -62,6 +62,10 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		tern_tcp_syn_options(tcb, &h.opts);
 	else
 		tern_tcp_data_options(tcb, &h.opts);
+	/* SACK blocks take what the segment leaves of the MSS's room */
+	uint32_t room = tcb->smss > len ? tcb->smss - len : 0;
+	if ((flags & TERN_TCP_ACK) && !(flags & TERN_TCP_SYN))
+		tern_sack_fill(tcb, &h.opts, room);
 	if (flags & TERN_TCP_ACK)
 		tcb->last_ack_sent = tcb->rcv_nxt;
 	if (tcb->snd_urgent && seq_gt(tcb->snd_up, seq)) {
@@ -293,6 +297,30 @@ static uint32_t usable_window(const tern_tcb *tcb)
 	return seq_gt(edge, tcb->snd_nxt) ? edge - tcb->snd_nxt : 0;
 }
 
+/* Send len bytes at SND.NXT (and the FIN after them), advancing SND.NXT. */
+static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
+{
+	uint8_t flags = TERN_TCP_ACK | (fin ? TERN_TCP_FIN : 0) |
+			(len && len == avail ? TERN_TCP_PSH : 0);
+	if (seq_lt(tcb->snd_nxt, tcb->snd_max)) {
+		TERN_COUNT(tcb->st, tcp_retrans_segs);
+		tcb->retransmits++;
+	} else if (!tcb->rtt_timing && len) {
+		tcb->rtt_timing = true;  /* Karn: time only new data */
+		tcb->rtt_seq = tcb->snd_nxt;
+		tcb->rtt_start = tcb->st->now;
+	}
+	tern_tcp_xmit(tcb, tcb->snd_nxt, len, flags);
+	if (fin) {
+		tcb->fin_sent = true;
+		tcb->fin_seqno = tcb->snd_nxt + len;
+	}
+	tcb->snd_nxt += len + fin;
+	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
+	tcb->last_snd = tcb->st->now;
+	arm_rexmt(tcb);
+}
+
 /* Send as many segments as the windows allow (RFC 9293 3.8.6). */
 static void output_data(tern_tcb *tcb)
 {
@@ -310,28 +338,47 @@ static void output_data(tern_tcb *tcb)
 			break;
 		if (len && !fin && !worth_sending(tcb, len, avail))
 			break;
-		uint8_t flags = TERN_TCP_ACK | (fin ? TERN_TCP_FIN : 0) |
-				(len && len == avail ? TERN_TCP_PSH : 0);
-		if (seq_lt(tcb->snd_nxt, tcb->snd_max)) {
-			TERN_COUNT(tcb->st, tcp_retrans_segs);
-			tcb->retransmits++;
-		} else if (!tcb->rtt_timing && len) {
-			tcb->rtt_timing = true;  /* Karn: time only new data */
-			tcb->rtt_seq = tcb->snd_nxt;
-			tcb->rtt_start = tcb->st->now;
-		}
-		tern_tcp_xmit(tcb, tcb->snd_nxt, len, flags);
-		if (fin) {
-			tcb->fin_sent = true;
-			tcb->fin_seqno = tcb->snd_nxt + len;
-		}
-		tcb->snd_nxt += len + fin;
-		tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
-		tcb->last_snd = tcb->st->now;
-		arm_rexmt(tcb);
+		send_at_nxt(tcb, len, fin, avail);
 		if (fin)
 			break;
 	}
+}
+
+/* RFC 6675 NextSeg rule 2: one segment of new data within the peer's
+ * window; in SACK recovery the pipe, not SND.NXT - SND.UNA, is what
+ * congestion control limits. Returns false when there is none to send. */
+bool tern_tcp_send_new_segment(tern_tcb *tcb)
+{
+	uint32_t off = tcb->snd_nxt - tcb->snd_una;
+	if (off > tcb->snd.len)
+		return false;
+	uint32_t avail = tcb->snd.len - off;
+	uint32_t edge = tcb->snd_una + tcb->snd_wnd;
+	uint32_t rwnd = seq_gt(edge, tcb->snd_nxt) ? edge - tcb->snd_nxt : 0;
+	uint32_t len = avail < rwnd ? avail : rwnd;
+	if (len > tcb->smss)
+		len = tcb->smss;
+	bool fin = tcb->fin_queued && len == avail;
+	if ((len == 0 && !fin) || (len < tcb->smss && len < avail))
+		return false;
+	send_at_nxt(tcb, len, fin, avail);
+	return true;
+}
+
+/* Retransmit [seq, seq + len) from the send ring, with the FIN when the
+ * range reaches it (SACK recovery's NextSeg rule 1). */
+void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len)
+{
+	uint32_t data_end = fin_seq(tcb);
+	uint8_t flags = TERN_TCP_ACK;
+	if (seq_gt(seq + len, data_end)) {
+		len = seq_gt(data_end, seq) ? data_end - seq : 0;
+		if (tcb->fin_sent)
+			flags |= TERN_TCP_FIN;
+	}
+	TERN_COUNT(tcb->st, tcp_retrans_segs);
+	tcb->retransmits++;
+	tern_tcp_xmit(tcb, seq, len, flags);
 }
 
 /* RFC 9293 3.8.6.1 and RFC 1122 4.2.3.4: data waits and nothing is in
@@ -376,7 +423,10 @@ void tern_tcp_output(tern_tcb *tcb)
 	case TERN_TCP_FIN_WAIT_1:
 	case TERN_TCP_CLOSING:
 	case TERN_TCP_LAST_ACK:
-		output_data(tcb);
+		if (tcb->in_recovery && tcb->sack_ok)
+			tern_sack_recovery_output(tcb);
+		else
+			output_data(tcb);
 		check_persist(tcb);
 		break;
 	default:

@@ -117,6 +117,10 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		tcb->cc->on_rto(&tcb->ccs, tcb->cc_state);
 		tcb->in_recovery = false;
 		tcb->dupacks = 0;
+		/* RFC 2018 8 / RFC 6675 5.1: after a timeout the receiver may have
+		 * reneged; start the scoreboard afresh */
+		tern_sack_clear(tcb);
+		tcb->high_rxt = tcb->snd_una;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
 		tcb->recover = tcb->snd_max;
 	}

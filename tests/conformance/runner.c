@@ -320,6 +320,22 @@ static bool parse_opt_item(run *r, char *item, seg_spec *sp)
 		o->present |= TERN_TCPO_SACK_PERM;
 		return true;
 	}
+	if (strcmp(k, "sack") == 0) {
+		/* "sack L:R L:R ...": the peer's own sequence numbers in what tern
+		 * sends; relative to tern's ISN in what the script injects */
+		for (char *b = strtok_r(NULL, " ", &save); b; b = strtok_r(NULL, " ", &save)) {
+			char *colon = strchr(b, ':');
+			if (!colon || o->sack_count == TERN_TCP_MAX_SACK)
+				return fail(r, "bad sack block '%s'", b);
+			*colon = 0;
+			uint32_t *l = &o->sack[o->sack_count].left, *rr = &o->sack[o->sack_count].right;
+			if (!parse_u32(b, l) || !parse_u32(colon + 1, rr))
+				return fail(r, "bad sack block");
+			o->sack_count++;
+		}
+		o->present |= TERN_TCPO_SACK;
+		return true;
+	}
 	if (strcmp(k, "TS") == 0) {
 		char *vk = strtok_r(NULL, " ", &save), *v = strtok_r(NULL, " ", &save);
 		char *ek = strtok_r(NULL, " ", &save), *e = strtok_r(NULL, " ", &save);
@@ -507,6 +523,14 @@ static void opts_str(const tern_tcp_opts *o, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, "TS val %u ecr %u,", o->ts_val, o->ts_ecr);
 	if ((o->present & TERN_TCPO_WSCALE) && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, "wscale %u,", o->wscale);
+	if ((o->present & TERN_TCPO_SACK) && n < cap) {
+		n += (size_t)snprintf(buf + n, cap - n, "sack");
+		for (uint8_t i = 0; i < o->sack_count && n < cap; i++)
+			n += (size_t)snprintf(buf + n, cap - n, " %u:%u", o->sack[i].left,
+					      o->sack[i].right);
+		if (n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, ",");
+	}
 	if (n < cap && n > 2)
 		buf[n - 1] = '>';
 }
@@ -559,6 +583,16 @@ static bool check_payload(run *r, const tern_tcp_repr *h)
 	return true;
 }
 
+static bool same_sack(const tern_tcp_opts *a, const tern_tcp_opts *b)
+{
+	if (a->sack_count != b->sack_count)
+		return false;
+	for (uint8_t i = 0; i < a->sack_count; i++)
+		if (a->sack[i].left != b->sack[i].left || a->sack[i].right != b->sack[i].right)
+			return false;
+	return true;
+}
+
 static bool match_opts(run *r, const seg_spec *sp, const tern_tcp_opts *got)
 {
 	const tern_tcp_opts *want = &sp->opts;
@@ -569,6 +603,7 @@ static bool match_opts(run *r, const seg_spec *sp, const tern_tcp_opts *got)
 		return fail(r, "options%s, expected%s", g[0] ? g : " none", w[0] ? w : " none");
 	bool ok = (!(want->present & TERN_TCPO_MSS) || got->mss == want->mss) &&
 		  (!(want->present & TERN_TCPO_WSCALE) || got->wscale == want->wscale) &&
+		  (!(want->present & TERN_TCPO_SACK) || same_sack(want, got)) &&
 		  (!(want->present & TERN_TCPO_TS) ||
 		   (((sp->ts_any & TS_VAL_ANY) || got->ts_val == want->ts_val) &&
 		    ((sp->ts_any & TS_ECR_ANY) || got->ts_ecr == want->ts_ecr)));
@@ -679,6 +714,10 @@ static bool inject_seg(run *r, toks *t)
 		/* "ecr *" echoes tern's latest TSval, as a live peer would */
 		if (sp.ts_any & TS_ECR_ANY)
 			h.opts.ts_ecr = r->tern_ts;
+		for (uint8_t i = 0; i < h.opts.sack_count && r->isn_known; i++) {
+			h.opts.sack[i].left += r->isn;
+			h.opts.sack[i].right += r->isn;
+		}
 	}
 	size_t n = tern_tcp_build(pkt + TERN_IP4_HLEN, sizeof pkt - TERN_IP4_HLEN, &h, payload,
 	                          sp.len, PEER_ADDR, US_ADDR);

@@ -1,0 +1,289 @@
+/* tcp_sack.c - selective acknowledgments: the receiver's SACK blocks (RFC
+ * 2018 4, D-SACK RFC 2883) and the sender's scoreboard with SACK-based
+ * loss recovery (RFC 6675: IsLost, SetPipe, NextSeg). */
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+/* RFC 6675 2: DupThresh */
+#define DUP_THRESH 3
+
+/* ---- receiver ------------------------------------------------------------- */
+
+/* RFC 2018 4: the first block reports the data that triggered the ACK, the
+ * others repeat the most recently reported ones; keep their left edges in
+ * order of recency. */
+void tern_sack_note_arrival(tern_tcb *tcb, uint32_t seq, uint32_t end)
+{
+	(void)end;
+	uint8_t n = tcb->nrecent, i;
+	for (i = 0; i < n; i++)
+		if (tcb->sack_recent[i] == seq)
+			break;
+	if (i == n && n < TERN_TCP_MAX_SACK)
+		tcb->nrecent = ++n;
+	if (i == TERN_TCP_MAX_SACK)
+		i = TERN_TCP_MAX_SACK - 1;
+	for (; i > 0; i--)
+		tcb->sack_recent[i] = tcb->sack_recent[i - 1];
+	tcb->sack_recent[0] = seq;
+}
+
+void tern_sack_note_duplicate(tern_tcb *tcb, uint32_t seq, uint32_t end)
+{
+	if (!tcb->sack_ok || !seq_lt(seq, end))
+		return;
+	tcb->dsack.left = seq;
+	tcb->dsack.right = end;
+	tcb->dsack_pending = true;
+}
+
+/* The out-of-order interval holding seq, as sequence numbers. */
+static bool interval_of(const tern_tcb *tcb, uint32_t seq, tern_sack_block *out)
+{
+	for (uint32_t i = 0; i < tcb->rcv.nooo; i++) {
+		uint32_t l = tcb->rcv_nxt + tcb->rcv.ooo[i].off;
+		uint32_t r = l + tcb->rcv.ooo[i].len;
+		if (seq_in(seq, l, r)) {
+			out->left = l;
+			out->right = r;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool listed(const tern_tcp_opts *o, uint32_t left)
+{
+	for (uint8_t i = 0; i < o->sack_count; i++)
+		if (o->sack[i].left == left)
+			return true;
+	return false;
+}
+
+static void add_block(tern_tcp_opts *o, uint32_t l, uint32_t r, uint8_t max)
+{
+	if (o->sack_count >= max || listed(o, l))
+		return;
+	o->sack[o->sack_count].left = l;
+	o->sack[o->sack_count].right = r;
+	o->sack_count++;
+}
+
+void tern_sack_fill(tern_tcb *tcb, tern_tcp_opts *o, uint32_t room)
+{
+	if (!tcb->sack_ok || (!tcb->rcv.nooo && !tcb->dsack_pending))
+		return;
+	/* 40 option bytes: 4 blocks, or 3 beside a timestamp; and no more
+	 * than the segment has room for within the path MTU (NOP NOP kind
+	 * length, then 8 bytes a block) */
+	uint8_t max = (o->present & TERN_TCPO_TS) ? 3 : 4;
+	uint32_t fit = room >= 12 ? (room - 4) / 8 : 0;
+	if (fit < max)
+		max = (uint8_t)fit;
+	if (!max)
+		return;
+	o->sack_count = 0;
+	if (tcb->dsack_pending) {
+		add_block(o, tcb->dsack.left, tcb->dsack.right, max);
+		tcb->dsack_pending = false;
+	}
+	uint8_t keep = 0;
+	for (uint8_t i = 0; i < tcb->nrecent; i++) {
+		tern_sack_block b;
+		if (!interval_of(tcb, tcb->sack_recent[i], &b))
+			continue;  /* filled in since: forget it */
+		tcb->sack_recent[keep++] = b.left;
+		add_block(o, b.left, b.right, max);
+	}
+	tcb->nrecent = keep;
+	for (uint32_t i = tcb->rcv.nooo; i-- > 0;) {
+		uint32_t l = tcb->rcv_nxt + tcb->rcv.ooo[i].off;
+		add_block(o, l, l + tcb->rcv.ooo[i].len, max);
+	}
+	if (o->sack_count)
+		o->present |= TERN_TCPO_SACK;
+}
+
+/* ---- sender: the scoreboard ------------------------------------------------ */
+
+void tern_sack_clear(tern_tcb *tcb)
+{
+	tcb->nsb = 0;
+}
+
+static void drop_below(tern_tcb *tcb, uint32_t una)
+{
+	uint8_t keep = 0;
+	for (uint8_t i = 0; i < tcb->nsb; i++) {
+		tern_sack_block b = tcb->sb[i];
+		if (!seq_gt(b.right, una))
+			continue;
+		if (seq_lt(b.left, una))
+			b.left = una;
+		tcb->sb[keep++] = b;
+	}
+	tcb->nsb = keep;
+}
+
+/* Insert [l,r) keeping the list sorted and disjoint; returns whether any
+ * byte was new. When full, the highest range is given up (it will be
+ * reported again, and meanwhile counts as not SACKed: the safe side). */
+static bool insert(tern_tcb *tcb, uint32_t l, uint32_t r)
+{
+	uint8_t i = 0;
+	while (i < tcb->nsb && seq_lt(tcb->sb[i].right, l))
+		i++;
+	uint8_t j = i;
+	uint32_t nl = l, nr = r;
+	bool fresh = true;
+	while (j < tcb->nsb && seq_leq(tcb->sb[j].left, r)) {
+		if (seq_leq(tcb->sb[j].left, l) && seq_geq(tcb->sb[j].right, r))
+			fresh = false;
+		nl = seq_min(nl, tcb->sb[j].left);
+		nr = seq_max(nr, tcb->sb[j].right);
+		j++;
+	}
+	/* ranges i..j-1 merge into one */
+	uint8_t removed = (uint8_t)(j - i);
+	if (removed == 0) {
+		if (tcb->nsb == TERN_SB_MAX) {
+			if (i == TERN_SB_MAX)
+				return false;
+			tcb->nsb--;
+		}
+		for (uint8_t k = tcb->nsb; k > i; k--)
+			tcb->sb[k] = tcb->sb[k - 1];
+		tcb->nsb++;
+	} else {
+		for (uint8_t k = (uint8_t)(i + 1); k + removed - 1 < tcb->nsb; k++)
+			tcb->sb[k] = tcb->sb[k + removed - 1];
+		tcb->nsb = (uint8_t)(tcb->nsb - removed + 1);
+	}
+	tcb->sb[i].left = nl;
+	tcb->sb[i].right = nr;
+	return fresh;
+}
+
+/* RFC 2018 5 and RFC 2883 4: blocks outside (SND.UNA, SND.MAX] are D-SACKs
+ * or garbage; neither marks anything. */
+bool tern_sack_update(tern_tcb *tcb, const tern_tcp_opts *o)
+{
+	drop_below(tcb, tcb->snd_una);
+	if (!tcb->sack_ok || !(o->present & TERN_TCPO_SACK))
+		return false;
+	bool fresh = false;
+	for (uint8_t i = 0; i < o->sack_count; i++) {
+		uint32_t l = o->sack[i].left, r = o->sack[i].right;
+		if (!seq_lt(l, r) || !seq_gt(r, tcb->snd_una) || seq_gt(r, tcb->snd_max)) {
+			if (seq_lt(l, r) && seq_leq(r, tcb->snd_una))
+				TERN_COUNT(tcb->st, tcp_dsack_in);
+			continue;
+		}
+		if (seq_lt(l, tcb->snd_una))
+			l = tcb->snd_una;
+		fresh |= insert(tcb, l, r);
+	}
+	return fresh;
+}
+
+/* ---- sender: RFC 6675 4 ----------------------------------------------------- */
+
+/* Bytes SACKed above seq, and in how many discontiguous ranges. */
+static uint32_t sacked_above(const tern_tcb *tcb, uint32_t seq, uint32_t *ranges)
+{
+	uint32_t bytes = 0, n = 0;
+	for (uint8_t i = 0; i < tcb->nsb; i++) {
+		const tern_sack_block *b = &tcb->sb[i];
+		if (!seq_gt(b->right, seq))
+			continue;
+		uint32_t l = seq_gt(b->left, seq) ? b->left : seq;
+		bytes += b->right - l;
+		n++;
+	}
+	*ranges = n;
+	return bytes;
+}
+
+/* IsLost: DupThresh discontiguous SACKed ranges above seq, or more than
+ * (DupThresh - 1) * SMSS bytes SACKed above it. */
+bool tern_sack_is_lost(const tern_tcb *tcb, uint32_t seq)
+{
+	uint32_t ranges, bytes = sacked_above(tcb, seq, &ranges);
+	return ranges >= DUP_THRESH || bytes > (DUP_THRESH - 1) * (uint32_t)tcb->smss;
+}
+
+/* Walk the holes (unSACKed ranges) of [SND.UNA, SND.MAX) in order. */
+typedef struct hole_iter {
+	const tern_tcb *tcb;
+	uint32_t at;
+	uint8_t next_sb;
+} hole_iter;
+
+static bool next_hole(hole_iter *it, uint32_t *l, uint32_t *r)
+{
+	const tern_tcb *tcb = it->tcb;
+	while (seq_lt(it->at, tcb->snd_max)) {
+		if (it->next_sb < tcb->nsb && !seq_gt(tcb->sb[it->next_sb].left, it->at)) {
+			it->at = seq_max(it->at, tcb->sb[it->next_sb].right);
+			it->next_sb++;
+			continue;
+		}
+		*l = it->at;
+		*r = it->next_sb < tcb->nsb ? tcb->sb[it->next_sb].left : tcb->snd_max;
+		it->at = *r;
+		return true;
+	}
+	return false;
+}
+
+/* SetPipe: every unSACKed byte not deemed lost is in the network, and so is
+ * every byte retransmitted (up to HighRxt) since. */
+uint32_t tern_sack_pipe(const tern_tcb *tcb)
+{
+	hole_iter it = {tcb, tcb->snd_una, 0};
+	uint32_t l, r, pipe = 0;
+	for (int guard = 0; guard <= TERN_SB_MAX && next_hole(&it, &l, &r); guard++) {
+		if (!tern_sack_is_lost(tcb, l))
+			pipe += r - l;
+		if (seq_gt(tcb->high_rxt, l))
+			pipe += seq_min(tcb->high_rxt, r) - l;
+	}
+	return pipe;
+}
+
+/* NextSeg rule 1: the first byte above HighRxt that is unSACKed and lost. */
+static bool next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
+{
+	hole_iter it = {tcb, tcb->snd_una, 0};
+	uint32_t l, r;
+	for (int guard = 0; guard <= TERN_SB_MAX && next_hole(&it, &l, &r); guard++) {
+		if (seq_lt(l, tcb->high_rxt))
+			l = seq_min(tcb->high_rxt, r);
+		if (!seq_lt(l, r) || !tern_sack_is_lost(tcb, l))
+			continue;
+		*seq = l;
+		*len = r - l < tcb->smss ? r - l : tcb->smss;
+		return true;
+	}
+	return false;
+}
+
+/* RFC 6675 5 step (C): while cwnd - pipe >= 1 SMSS, send NextSeg: a lost
+ * segment first (rule 1), else new data (rule 2). The rescue rules (3-4)
+ * are left to the retransmission timer. */
+void tern_sack_recovery_output(tern_tcb *tcb)
+{
+	for (int guard = 0; guard < 256; guard++) {
+		uint32_t pipe = tern_sack_pipe(tcb);
+		if (tcb->ccs.cwnd < pipe + tcb->smss)
+			return;
+		uint32_t seq, len;
+		if (next_lost(tcb, &seq, &len)) {
+			tern_tcp_resend(tcb, seq, len);
+			tcb->high_rxt = seq + len;
+			continue;
+		}
+		if (!tern_tcp_send_new_segment(tcb))
+			return;
+	}
+}
