@@ -54,12 +54,13 @@ typedef struct tern_cc_ops {
 	/* Optional hooks: NULL means the module does not need the event, and
 	 * the engine skips the call. */
 
-	/* A valid RTT measurement `rtt` (RFC 6298 rules: never from a
-	 * retransmitted segment, Karn). Called for every sample, before the
-	 * on_ack / on_recovery_* call for the same ACK, with the stat already
-	 * synced for that ACK. HyStart++ wants several per round trip
-	 * (N_RTT_SAMPLE = 8, RFC 9406 4.3); with fewer it never leaves slow
-	 * start early. */
+	/* An RTT measurement `rtt` taken from an ACK of new data: each
+	 * timestamp echo (RFC 7323 4) or, without timestamps, the one timed
+	 * segment (RFC 6298, Karn's rule). Called once per sample, after the
+	 * stat is synced for that ACK and before its on_ack / on_recovery_*
+	 * call; not for the handshake's sample, which init would discard.
+	 * HyStart++ needs N_RTT_SAMPLE (8) a round trip (RFC 9406 4.3): with
+	 * one timed segment per RTT it never leaves slow start early. */
 	void (*on_rtt_sample)(tern_cc_stat *s, void *state, tern_time rtt);
 	/* An ACK with ECN-Echo (RFC 3168 6.1.2) while not in loss recovery,
 	 * at most once per window of data: the congestion response without

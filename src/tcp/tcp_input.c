@@ -335,6 +335,8 @@ static void update_window(tern_tcb *tcb, const seg_in *s)
 
 static void sync_cc(tern_tcb *tcb)
 {
+	tcb->ccs.snd_una = tcb->snd_una;
+	tcb->ccs.snd_max = tcb->snd_max;
 	tcb->ccs.mss = tcb->smss;
 	tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
 	tcb->ccs.srtt = tcb->rtt.srtt;
@@ -396,20 +398,25 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
  * 7323 G scales the gains by the samples expected per window. Without
  * them, one segment at a time is timed and never a retransmitted one
  * (Karn). */
-static void rtt_from_ack(tern_tcb *tcb, const seg_in *s)
+static tern_time rtt_from_ack(tern_tcb *tcb, const seg_in *s)
 {
+	tern_time sample = 0;
 	if (tcb->ts_ok && (s->h.opts.present & TERN_TCPO_TS) && s->h.opts.ts_ecr) {
 		uint32_t ms = tern_tcp_ts_now(tcb) - s->h.opts.ts_ecr;
 		uint32_t per_window = (tcb->snd_max - tcb->snd_una) / (2u * tcb->smss);
-		if (ms < 0x7fffffffu)
+		if (ms < 0x7fffffffu) {
+			sample = ms ? TERN_MS(ms) : 1;  /* under a tick: still a sample */
 			tern_rtt_sample_n(&tcb->rtt, TERN_MS(ms), per_window ? per_window : 1);
+		}
 		tcb->rtt_timing = false;
-		return;
-	}
-	if (tcb->rtt_timing && seq_gt(s->h.ack, tcb->rtt_seq)) {
-		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
+	} else if (tcb->rtt_timing && seq_gt(s->h.ack, tcb->rtt_seq)) {
+		sample = tcb->st->now - tcb->rtt_start;
+		tern_rtt_sample(&tcb->rtt, sample);
 		tcb->rtt_timing = false;
 	}
+	if (sample && (!tcb->ccs.min_rtt || sample < tcb->ccs.min_rtt))
+		tcb->ccs.min_rtt = sample;
+	return sample;
 }
 
 /* New data acknowledged: drop it from the send ring, take an RTT sample,
@@ -419,7 +426,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 {
 	uint32_t acked = s->h.ack - tcb->snd_una;
 	uint32_t data = acked > tcb->snd.len ? tcb->snd.len : acked;
-	rtt_from_ack(tcb, s);
+	tern_time sample = rtt_from_ack(tcb, s);
 	tern_sndbuf_drop(tcb->st, &tcb->snd, data);
 	tcb->snd_una = s->h.ack;
 	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
@@ -431,6 +438,8 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	if (tcb->sack_ok)
 		tern_sack_update(tcb, &s->h.opts);
 	sync_cc(tcb);
+	if (sample && tcb->cc->on_rtt_sample)
+		tcb->cc->on_rtt_sample(&tcb->ccs, tcb->cc_state, sample);
 	if (tcb->in_recovery) {
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;

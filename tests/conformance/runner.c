@@ -889,6 +889,12 @@ static const struct {
 static bool call_setopt(run *r, toks *t)
 {
 	const char *name = tk_next(t);
+	if (name && strcmp(name, "cc") == 0) {  /* "setopt cc newreno" */
+		const char *module = tk_next(t);
+		if (!need_sock(r, "setopt") || !module)
+			return fail(r, "setopt cc NAME");
+		return check_result(r, t, "setopt", tern_socket_set_cc(r->cur, module));
+	}
 	uint32_t v;
 	size_t i = 0;
 	while (name && i < sizeof optnames / sizeof optnames[0] && strcmp(name, optnames[i].name))

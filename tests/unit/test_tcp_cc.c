@@ -307,12 +307,12 @@ TT_TEST(test_newreno_full_cycle_slow_start_loss_recovery_avoidance)
 	TT_EQ(c.s.cwnd, 9000);
 }
 
-TT_TEST(test_cc_registry_finds_newreno_by_name_and_as_default)
+TT_TEST(test_cc_registry_finds_modules_by_name_and_cubic_as_default)
 {
 	TT_CHECK(tern_cc_find("newreno") == &tern_cc_newreno);
-	TT_CHECK(tern_cc_default() == &tern_cc_newreno);
-	TT_CHECK(strcmp(tern_cc_default()->name, "newreno") == 0);
-	TT_CHECK(tern_cc_find("cubic") == NULL);
+	TT_CHECK(tern_cc_default() == &tern_cc_cubic);  /* RFC 9438, as the issue asks */
+	TT_CHECK(strcmp(tern_cc_default()->name, "cubic") == 0);
+	TT_CHECK(tern_cc_find("cubic") == &tern_cc_cubic);
 	TT_CHECK(tern_cc_find("NewReno") == NULL);
 	TT_CHECK(tern_cc_find("") == NULL);
 	TT_CHECK(tern_cc_find(NULL) == NULL);
@@ -344,5 +344,5 @@ TT_MAIN(test_cc_initial_window_follows_rfc5681_for_each_mss_range,
         test_newreno_idle_restart_limits_cwnd_to_iw_after_an_rto_of_idle,
         test_newreno_growth_saturates_instead_of_wrapping,
         test_newreno_full_cycle_slow_start_loss_recovery_avoidance,
-        test_cc_registry_finds_newreno_by_name_and_as_default,
+        test_cc_registry_finds_modules_by_name_and_cubic_as_default,
         test_cc_default_module_fills_every_hook)

@@ -7,6 +7,7 @@
 /* Adding a module is one line here (and its ops in its own file). The
  * first entry is the default. */
 static const tern_cc_ops *const cc_modules[] = {
+    &tern_cc_cubic,
     &tern_cc_newreno,
 };
 
