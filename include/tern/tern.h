@@ -140,6 +140,7 @@ typedef struct tern_config {
 	bool tcp_no_wscale;          /* [false] do not offer window scaling (RFC 7323) */
 	bool tcp_no_timestamps;      /* [false] do not offer timestamps (RFC 7323) */
 	bool tcp_no_sack;            /* [false] do not offer SACK (RFC 2018) */
+	bool tcp_no_ecn;             /* [false] neither request nor accept ECN (RFC 3168) */
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -247,6 +248,8 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_fast_retrans, "TCP fast retransmits")                              \
 	X(tcp_sack_recoveries, "TCP loss recoveries driven by SACK (RFC 6675)")   \
 	X(tcp_dsack_in, "TCP D-SACK blocks received (RFC 2883)")                 \
+	X(tcp_ecn_ce_in, "TCP segments received marked CE (RFC 3168)")           \
+	X(tcp_ecn_reductions, "TCP windows reduced for ECN-Echo (RFC 3168 6.1.2)") \
 	X(tcp_timeouts, "TCP retransmission timeouts")                           \
 	X(tcp_r1_reached, "TCP connections past R1 retransmissions")             \
 	X(tcp_persist_probes, "TCP zero-window probes sent")                     \

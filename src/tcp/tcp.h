@@ -54,6 +54,11 @@ struct tern_tcb {
 	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
+	/* RFC 3168 */
+	bool ecn_ok;                   /* negotiated on the handshake (6.1.1) */
+	bool ece_pending;              /* CE seen: echo ECE until a CWR arrives (6.1.3) */
+	bool cwr_pending;              /* reduced: the next new data carries CWR (6.1.2) */
+	uint32_t ecn_recover;          /* no further reduction before SND.UNA passes it */
 	/* RFC 2018 / 2883 / 6675 */
 	bool sack_ok;                  /* SACK-permitted on both SYNs */
 	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */

@@ -132,6 +132,9 @@ static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 	tcb->rcv_adv = tcb->rcv_nxt;
 	tern_tcp_take_syn_options(tcb, &s->h.opts);
 	take_peer_window(tcb, s);
+	/* RFC 3168 6.1.1: an ECN-setup SYN-ACK has ECE without CWR */
+	tcb->ecn_ok = ack_ok && !tcb->st->cfg.tcp_no_ecn &&
+		      (s->h.flags & (TERN_TCP_ECE | TERN_TCP_CWR)) == TERN_TCP_ECE;
 	if (ack_ok) {
 		tcb->snd_una = s->h.ack;
 		handshake_rtt(tcb);
@@ -461,6 +464,42 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	tern_tcb_notify(tcb);
 }
 
+/* RFC 3168 6.1.3: a CE mark on an acceptable segment is echoed (ECE on
+ * every ACK) until the peer says with CWR that it reduced; a CE mark on
+ * the CWR segment itself starts the echo again. */
+static void ecn_receive(tern_tcb *tcb, const seg_in *s)
+{
+	if (!tcb->ecn_ok)
+		return;
+	if (has(s, TERN_TCP_CWR))
+		tcb->ece_pending = false;
+	if ((s->ip->tos & TERN_IP4_ECN_MASK) == TERN_IP4_CE) {
+		TERN_COUNT(tcb->st, tcp_ecn_ce_in);
+		tcb->ece_pending = true;
+		tcb->ack_now = true;
+	}
+}
+
+/* RFC 3168 6.1.2: ECN-Echo means congestion without loss: reduce as for a
+ * loss, but at most once per window of data and not during loss recovery,
+ * and say so with CWR on the next new data. */
+static void ecn_echo(tern_tcb *tcb, const seg_in *s)
+{
+	if (!tcb->ecn_ok || !has(s, TERN_TCP_ECE) || tcb->in_recovery ||
+	    seq_lt(s->h.ack, tcb->ecn_recover))
+		return;
+	sync_cc(tcb);
+	if (tcb->cc->on_ecn) {
+		tcb->cc->on_ecn(&tcb->ccs, tcb->cc_state);
+	} else {
+		tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
+		tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+	}
+	TERN_COUNT(tcb->st, tcp_ecn_reductions);
+	tcb->ecn_recover = tcb->snd_max;
+	tcb->cwr_pending = true;
+}
+
 /* Fifth: the ACK field. Returns false when processing stops (the segment
  * is dropped or the connection is gone). */
 static bool check_ack(tern_tcb *tcb, const seg_in *s)
@@ -484,6 +523,7 @@ static bool check_ack(tern_tcb *tcb, const seg_in *s)
 		take_peer_window(tcb, s);
 		establish(tcb);
 	}
+	ecn_echo(tcb, s);
 	if (seq_gt(ack, tcb->snd_una))
 		new_ack(tcb, s);
 	else
@@ -621,6 +661,7 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 		return;
 	tcb->last_rcv = tcb->st->now;
 	tcb->keep_probes = 0;
+	ecn_receive(tcb, s);
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))
 		return;
 	if (process_text_and_fin(tcb, s))

@@ -150,10 +150,14 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->iss = tern_tcp_isn(st, &c->local, &c->remote);
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->recover = c->iss;
+	c->ecn_recover = c->iss;
 	c->snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
 	c->max_snd_wnd = seg->wnd;
 	tern_tcp_take_syn_options(c, &seg->opts);
+	/* RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR */
+	c->ecn_ok = (seg->flags & (TERN_TCP_ECE | TERN_TCP_CWR)) == (TERN_TCP_ECE | TERN_TCP_CWR) &&
+		    !st->cfg.tcp_no_ecn;
 	c->state = TERN_TCP_SYN_RECEIVED;
 	tern_tcb_hash(c);
 	c->qnext = ls->synq;

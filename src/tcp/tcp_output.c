@@ -44,6 +44,29 @@ static uint16_t window_field(tern_tcb *tcb, uint8_t flags)
 	return (uint16_t)field;
 }
 
+/* RFC 3168 6.1.1: a first SYN asks for ECN with ECE and CWR, a SYN-ACK
+ * agrees with ECE alone (a retransmitted SYN does not ask: the request may
+ * be what a middlebox drops). Then ECE rides every ACK while a CE mark
+ * waits for the peer's CWR (6.1.3), and CWR the first new data after a
+ * reduction (6.1.2). */
+static uint8_t ecn_flags(tern_tcb *tcb, uint8_t flags, bool fresh_data)
+{
+	if (flags & TERN_TCP_SYN) {
+		if (!(flags & TERN_TCP_ACK))
+			return tcb->backoff == 0 && !tcb->st->cfg.tcp_no_ecn ? TERN_TCP_ECE | TERN_TCP_CWR
+									      : 0;
+		return tcb->ecn_ok ? TERN_TCP_ECE : 0;
+	}
+	if (!tcb->ecn_ok)
+		return 0;
+	uint8_t f = tcb->ece_pending ? TERN_TCP_ECE : 0;
+	if (tcb->cwr_pending && fresh_data) {
+		tcb->cwr_pending = false;
+		f |= TERN_TCP_CWR;
+	}
+	return f;
+}
+
 int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	tern_stack *st = tcb->st;
@@ -56,6 +79,8 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		flags |= TERN_TCP_ACK;
 		h.ack = tcb->rcv_nxt;
 	}
+	bool fresh_data = len && !seq_lt(seq, tcb->snd_max);
+	flags |= ecn_flags(tcb, flags, fresh_data);
 	h.flags = flags;
 	h.wnd = window_field(tcb, flags);
 	if (flags & TERN_TCP_SYN)
@@ -83,8 +108,13 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		tern_sndbuf_read(&tcb->snd, seq - tcb->snd_una, payload, len);
 	p->len = (uint32_t)tern_tcp_build(p->data, hdr + len, &h, payload, len, tcb->local.addr,
 					  tcb->remote.addr);
+	/* RFC 3168 6.1.4-6.1.5: ECT(0) only on new data, never on SYNs,
+	 * pure ACKs or retransmissions */
+	uint8_t tos = (uint8_t)(tcb->tos & ~TERN_IP4_ECN_MASK);
+	if (tcb->ecn_ok && fresh_data && !(flags & TERN_TCP_SYN))
+		tos |= TERN_IP4_ECT0;
 	tern_ip4_out o = {.src = tcb->local.addr, .dst = tcb->remote.addr,
-			  .proto = TERN_IPPROTO_TCP, .tos = tcb->tos, .ttl = tcb->ttl, .df = true,
+			  .proto = TERN_IPPROTO_TCP, .tos = tos, .ttl = tcb->ttl, .df = true,
 			  .sr = &tcb->sr};
 	TERN_COUNT(st, tcp_out_segs);
 	tcb->segs_out++;

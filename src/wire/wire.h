@@ -65,6 +65,11 @@ uint16_t tern_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 #define TERN_IP4_DF 0x4000
 #define TERN_IP4_MF 0x2000
 #define TERN_IP4_OFFMASK 0x1fff
+/* The ECN field, the low two bits of the TOS byte (RFC 3168 5) */
+#define TERN_IP4_ECN_MASK 0x03
+#define TERN_IP4_ECT1 0x01
+#define TERN_IP4_ECT0 0x02
+#define TERN_IP4_CE 0x03
 
 typedef struct tern_ip4_repr {
 	uint8_t hlen;           /* header length in bytes (20..60) */

@@ -289,6 +289,7 @@ typedef struct seg_spec {
 	uint32_t seq, ack, win, len, urg;
 	tern_tcp_opts opts;  /* with F_OPTS: exactly these options */
 	unsigned ts_any;
+	uint8_t ecn;         /* the IP ECN field: 0, or "ect" (ECT(0)), "ce" */
 } seg_spec;
 
 static bool parse_flags(const char *s, uint8_t *out)
@@ -414,6 +415,10 @@ static bool parse_seg(run *r, toks *t, seg_spec *sp)
 		if (k[0] == '<') {
 			if (!parse_opts(r, t, k, sp))
 				return false;
+			continue;
+		}
+		if (strcmp(k, "ect") == 0 || strcmp(k, "ce") == 0) {
+			sp->ecn = k[0] == 'e' ? TERN_IP4_ECT0 : TERN_IP4_CE;
 			continue;
 		}
 		size_t i = 0;
@@ -667,6 +672,9 @@ static bool expect_seg(run *r, toks *t)
 	out_seg o;
 	if (!decode(r, c, &o))
 		return false;
+	if ((o.ip.tos & TERN_IP4_ECN_MASK) != sp.ecn)
+		return fail(r, "IP ECN field %u, expected %u (got %s)", o.ip.tos & TERN_IP4_ECN_MASK,
+			    sp.ecn, d);
 	if (!match(r, &sp, &o.h)) {
 		size_t n = strlen(r->err);
 		snprintf(r->err + n, sizeof r->err - n, " (got %s)", d);
@@ -724,6 +732,7 @@ static bool inject_seg(run *r, toks *t)
 	tern_ip4_repr ip = {0};
 	ip.total_len = (uint16_t)(TERN_IP4_HLEN + n);
 	ip.ttl = 64;
+	ip.tos = sp.ecn;
 	ip.df = true;
 	ip.proto = TERN_IPPROTO_TCP;
 	ip.src = PEER_ADDR;
@@ -975,6 +984,27 @@ static bool call_event(run *r, toks *t)
 }
 
 /* "info FIELD VALUE": a figure of the current socket's STATUS. */
+/* "counter NAME VALUE": one of the stack's named counters. */
+static bool call_counter(run *r, toks *t)
+{
+	const char *name = tk_next(t);
+	uint64_t want;
+	if (!name || !parse_u64(tk_next(t), &want) || tk_peek(t))
+		return fail(r, "counter NAME VALUE");
+	tern_counters c;
+	tern_stack_counters(r->st, &c);
+	for (size_t k = 0; k < tern_counter_count(); k++) {
+		if (strcmp(name, tern_counter_name(k)) != 0)
+			continue;
+		uint64_t got = ((const uint64_t *)&c)[k];
+		if (got != want)
+			return fail(r, "counter %s is %llu, expected %llu", name,
+				    (unsigned long long)got, (unsigned long long)want);
+		return true;
+	}
+	return fail(r, "no counter '%s'", name);
+}
+
 static bool call_info(run *r, toks *t)
 {
 	const char *name = tk_next(t);
@@ -1088,7 +1118,7 @@ static const struct {
     {"connect", call_connect}, {"accept", call_accept},     {"send", call_send},
     {"recv", call_recv},       {"shutdown", call_shutdown}, {"close", call_close_graceful},
     {"abort", call_abort},     {"setopt", call_setopt},     {"state", call_state},
-    {"event", call_event},     {"info", call_info},
+    {"event", call_event},     {"info", call_info},         {"counter", call_counter},
 };
 
 static bool timed_event(run *r, toks *t)
