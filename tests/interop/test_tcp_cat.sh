@@ -162,7 +162,19 @@ count 'tcp.flags.fin == 1'
 [ "$n" -ge 2 ] || fail "capture: $n FINs, expected one each way"
 fins=$n
 count 'ip.src == 192.0.2.2 && tcp.len > 0'
-echo "ok capture: $total packets, $n data segments from tern, $fins FINs, 0 resets," \
-	"0 malformed, 0 bad checksums"
+data=$n
+# RFC 7323, RFC 2018, RFC 3168 with Linux: tern's SYN offers window scaling,
+# timestamps, SACK and ECN; Linux's SYN-ACK accepts them all; every later
+# segment of tern's carries a timestamp, and its data is ECT(0).
+count 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && ip.src == 192.0.2.2 && tcp.options.wscale.shift && tcp.options.sack_perm && tcp.options.timestamp.tsval && tcp.flags.ece == 1 && tcp.flags.cwr == 1'
+[ "$n" -eq 1 ] || fail "capture: tern's SYN does not offer wscale, SACK, timestamps and ECN"
+count 'tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.options.wscale.shift && tcp.options.sack_perm && tcp.options.timestamp.tsval && tcp.flags.ece == 1'
+[ "$n" -eq 1 ] || fail "capture: Linux's SYN-ACK did not accept wscale, SACK, timestamps and ECN"
+count 'ip.src == 192.0.2.2 && tcp.flags.syn == 0 && tcp.flags.reset == 0 && !tcp.options.timestamp.tsval'
+[ "$n" -eq 0 ] || fail "capture: $n segments from tern without a timestamp"
+count 'ip.src == 192.0.2.2 && tcp.len > 0 && ip.dsfield.ecn != 2 && !tcp.analysis.retransmission'
+[ "$n" -eq 0 ] || fail "capture: $n data segments from tern not ECT(0)"
+echo "ok capture: $total packets, $data data segments from tern, $fins FINs, 0 resets," \
+	"0 malformed, 0 bad checksums; wscale, timestamps, SACK and ECN negotiated with Linux"
 rm -rf "$TMP"
 echo "PASS"
