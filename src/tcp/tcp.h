@@ -67,6 +67,7 @@ struct tern_tcb {
 	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
 	tern_sack_block sb[TERN_SB_MAX];         /* scoreboard: SACKed, sorted */
 	uint32_t high_rxt;             /* HighRxt: highest retransmitted (RFC 6675) */
+	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
@@ -204,6 +205,12 @@ uint32_t tern_sack_pipe(const tern_tcb *tcb);
 /* Sender, RFC 6675 5 (NextSeg + the transmission loop): send what
  * recovery allows now. */
 void tern_sack_recovery_output(tern_tcb *tcb);
+/* Bytes the scoreboard holds as SACKed. */
+uint32_t tern_sack_bytes(const tern_tcb *tcb);
+/* RFC 6937 (PRR): start of recovery, and an ACK that delivered `delivered`
+ * bytes during it; sets cwnd to what may be sent now. */
+void tern_prr_start(tern_tcb *tcb);
+void tern_prr_ack(tern_tcb *tcb, uint32_t delivered);
 
 /* ---- tcp_input.c ---------------------------------------------------------- */
 void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr *ip);

@@ -365,11 +365,13 @@ static void enter_recovery(tern_tcb *tcb)
 		return;
 	}
 	TERN_COUNT(tcb->st, tcp_sack_recoveries);
-	tcb->ccs.cwnd = tcb->ccs.ssthresh;
+	tern_prr_start(tcb);
 	uint32_t len = tcb->snd_max - tcb->snd_una;
 	len = len < tcb->smss ? len : tcb->smss;
 	tern_tcp_resend(tcb, tcb->snd_una, len);
 	tcb->high_rxt = tcb->snd_una + len;
+	tcb->prr_out = len;
+	tern_prr_ack(tcb, 0);
 }
 
 /* RFC 5681 3.2, RFC 6582 3.2, RFC 6675 5: count duplicate ACKs; the third
@@ -377,6 +379,7 @@ static void enter_recovery(tern_tcb *tcb)
  * recovery; in NewReno recovery further ones inflate the window. */
 static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 {
+	uint32_t sacked = tern_sack_bytes(tcb);
 	bool fresh = tcb->sack_ok && tern_sack_update(tcb, &s->h.opts);
 	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
 		   (s->wnd == tcb->snd_wnd || fresh) && s->wnd != 0 &&
@@ -389,6 +392,8 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	if (tcb->in_recovery) {
 		if (!tcb->sack_ok)
 			tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
+		else  /* RFC 6937: DeliveredData is the newly SACKed bytes */
+			tern_prr_ack(tcb, tern_sack_bytes(tcb) - sacked);
 		return;
 	}
 	tcb->dupacks++;
@@ -430,6 +435,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	uint32_t acked = s->h.ack - tcb->snd_una;
 	uint32_t data = acked > tcb->snd.len ? tcb->snd.len : acked;
 	tern_time sample = rtt_from_ack(tcb, s);
+	uint32_t sacked = tern_sack_bytes(tcb);
 	tern_sndbuf_drop(tcb->st, &tcb->snd, data);
 	tcb->snd_una = s->h.ack;
 	if (seq_lt(tcb->snd_nxt, tcb->snd_una))
@@ -450,7 +456,10 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		} else if (!tcb->sack_ok) {
 			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
 			tern_tcp_retransmit_first(tcb);
-		}  /* with SACK, the recovery output sends what the pipe allows */
+		} else {  /* RFC 6937: DeliveredData = delta SND.UNA + delta SACKed */
+			int64_t d = (int64_t)acked + tern_sack_bytes(tcb) - sacked;
+			tern_prr_ack(tcb, d > 0 ? (uint32_t)d : 0);
+		}
 	} else {
 		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
 		/* RFC 6675 5 (C): a cumulative ACK can also reveal a loss */

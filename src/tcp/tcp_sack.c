@@ -1,6 +1,7 @@
 /* tcp_sack.c - selective acknowledgments: the receiver's SACK blocks (RFC
  * 2018 4, D-SACK RFC 2883) and the sender's scoreboard with SACK-based
- * loss recovery (RFC 6675: IsLost, SetPipe, NextSeg). */
+ * loss recovery (RFC 6675: IsLost, SetPipe, NextSeg), paced by
+ * Proportional Rate Reduction (RFC 6937). */
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 
@@ -281,9 +282,55 @@ void tern_sack_recovery_output(tern_tcb *tcb)
 		if (next_lost(tcb, &seq, &len)) {
 			tern_tcp_resend(tcb, seq, len);
 			tcb->high_rxt = seq + len;
+			tcb->prr_out += len;
 			continue;
 		}
+		uint32_t before = tcb->snd_nxt;
 		if (!tern_tcp_send_new_segment(tcb))
 			return;
+		tcb->prr_out += tcb->snd_nxt - before;
 	}
+}
+
+uint32_t tern_sack_bytes(const tern_tcb *tcb)
+{
+	uint32_t ranges;
+	return sacked_above(tcb, tcb->snd_una, &ranges);
+}
+
+/* ---- RFC 6937: Proportional Rate Reduction ---------------------------------- */
+
+void tern_prr_start(tern_tcb *tcb)
+{
+	tcb->recover_fs = tcb->snd_max - tcb->snd_una;
+	tcb->prr_delivered = 0;
+	tcb->prr_out = 0;
+}
+
+/* RFC 6937 3.1: while the pipe is above ssthresh, send in proportion to
+ * what the network delivered (ssthresh / RecoverFS of it), so the window
+ * comes down smoothly instead of stalling; once below, PRR-SSRB grows back
+ * towards ssthresh by at most one segment more than was delivered. The
+ * result becomes cwnd, which the recovery output spends against pipe. */
+void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
+{
+	uint32_t ssthresh = tcb->ccs.ssthresh, pipe = tern_sack_pipe(tcb);
+	tcb->prr_delivered += delivered;
+	int64_t sndcnt;
+	if (pipe > ssthresh) {
+		uint64_t fs = tcb->recover_fs ? tcb->recover_fs : 1;
+		uint64_t due = ((uint64_t)tcb->prr_delivered * ssthresh + fs - 1) / fs;
+		sndcnt = (int64_t)due - tcb->prr_out;
+	} else {
+		int64_t limit = (int64_t)tcb->prr_delivered - tcb->prr_out;
+		if (limit < (int64_t)delivered)
+			limit = delivered;
+		limit += tcb->smss;
+		sndcnt = (int64_t)ssthresh - pipe;
+		if (sndcnt > limit)
+			sndcnt = limit;
+	}
+	if (sndcnt < 0)
+		sndcnt = 0;
+	tcb->ccs.cwnd = pipe + (uint32_t)sndcnt;
 }

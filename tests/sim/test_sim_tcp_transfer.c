@@ -91,8 +91,19 @@ static bool run_one(uint64_t seed, const tern_sim_link_config *lc, size_t size, 
 			break;
 		tern_sim_run_for(x.sim, TERN_MS(1));
 	}
-	tern_sim_run_for(x.sim, TERN_SEC(5));  /* let the last ACKs and FINs settle */
+	/* let the last ACKs and FINs settle: at 10% loss a FIN and its ACK may
+	 * both be lost several times over, each retry backed off */
 	tern_tcp_info ia, ib;
+	for (int sec = 0; sec < 120; sec++) {
+		tern_sim_run_for(x.sim, TERN_SEC(1));
+		tern_socket_info(x.cli.s, &ia);
+		ib.state = TERN_TCP_CLOSED;
+		if (x.srv.s)
+			tern_socket_info(x.srv.s, &ib);
+		if ((ia.state == TERN_TCP_CLOSED || ia.state == TERN_TCP_TIME_WAIT) &&
+		    (ib.state == TERN_TCP_CLOSED || ib.state == TERN_TCP_TIME_WAIT))
+			break;
+	}
 	tern_socket_info(x.cli.s, &ia);
 	if (x.srv.s)
 		tern_socket_info(x.srv.s, &ib);
