@@ -18,6 +18,7 @@ enum tcp_timer_kind {
 	TCPT_KEEPALIVE, /* RFC 1122 4.2.3.6 */
 	TCPT_DELACK,    /* delayed ACK (RFC 1122 4.2.3.2) */
 	TCPT_LINGER,    /* FIN-WAIT-2 limit */
+	TCPT_PTO,       /* tail loss probe (RFC 8985 7) */
 	TCPT_COUNT
 };
 
@@ -68,6 +69,7 @@ struct tern_tcb {
 	tern_sack_block sb[TERN_SB_MAX];         /* scoreboard: SACKed, sorted */
 	uint32_t high_rxt;             /* HighRxt: highest retransmitted (RFC 6675) */
 	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
+	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
@@ -205,6 +207,10 @@ uint32_t tern_sack_pipe(const tern_tcb *tcb);
 /* Sender, RFC 6675 5 (NextSeg + the transmission loop): send what
  * recovery allows now. */
 void tern_sack_recovery_output(tern_tcb *tcb);
+/* RFC 8985 7: arm the probe timeout after sending or on an ACK, and the
+ * probe itself when it fires. */
+void tern_tlp_arm(tern_tcb *tcb);
+void tern_tlp_probe(tern_tcb *tcb);
 /* Bytes the scoreboard holds as SACKed. */
 uint32_t tern_sack_bytes(const tern_tcb *tcb);
 /* RFC 6937 (PRR): start of recovery, and an ACK that delivered `delivered`

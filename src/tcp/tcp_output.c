@@ -349,6 +349,7 @@ static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
 	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
 	tcb->last_snd = tcb->st->now;
 	arm_rexmt(tcb);
+	tern_tlp_arm(tcb);
 }
 
 /* Send as many segments as the windows allow (RFC 9293 3.8.6). */

@@ -334,3 +334,44 @@ void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
 		sndcnt = 0;
 	tcb->ccs.cwnd = pipe + (uint32_t)sndcnt;
 }
+
+/* ---- RFC 8985 7: tail loss probes ------------------------------------------ */
+
+/* With SACK in use, data in flight and no recovery under way, a probe goes
+ * out 2 * SRTT after the last send or ACK, well before the RTO, so that a
+ * loss at the tail of a burst (with nothing behind it to raise duplicate
+ * ACKs) is found by an ACK rather than a timeout. RFC 8985 7.2's MAY to add
+ * a delayed-ACK allowance for a single segment in flight is not taken: a
+ * spurious probe costs one segment. One probe per episode. */
+void tern_tlp_arm(tern_tcb *tcb)
+{
+	if (!tcb->sack_ok || tcb->in_recovery || tcb->tlp_end || tcb->snd_una == tcb->snd_max ||
+	    !tcb->rtt.has_sample || tcb->backoff || tcb->state < TERN_TCP_ESTABLISHED) {
+		tern_tcp_timer_clear(tcb, TCPT_PTO);
+		return;
+	}
+	tern_time pto = 2 * tcb->rtt.srtt;
+	tern_time rto = tern_rtt_rto(&tcb->rtt, tcb->backoff);
+	if (pto >= rto) {
+		tern_tcp_timer_clear(tcb, TCPT_PTO);
+		return;
+	}
+	tern_tcp_timer_set(tcb, TCPT_PTO, tcb->st->now + (pto ? pto : 1));
+}
+
+/* RFC 8985 7.3: new data if the window allows, else the last segment sent
+ * again; then the RTO takes over. */
+void tern_tlp_probe(tern_tcb *tcb)
+{
+	if (tcb->in_recovery || tcb->snd_una == tcb->snd_max)
+		return;
+	TERN_COUNT(tcb->st, tcp_tlp_probes);
+	if (!tern_tcp_send_new_segment(tcb)) {
+		uint32_t out = tcb->snd_max - tcb->snd_una;
+		uint32_t len = out < tcb->smss ? out : tcb->smss;
+		tern_tcp_resend(tcb, tcb->snd_max - len, len);
+	}
+	tcb->tlp_end = tcb->snd_max;
+	tern_tcp_timer_set(tcb, TCPT_REXMT,
+			   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+}

@@ -121,6 +121,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		 * reneged; start the scoreboard afresh */
 		tern_sack_clear(tcb);
 		tcb->high_rxt = tcb->snd_una;
+		tcb->tlp_end = 0;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
 		tcb->recover = tcb->snd_max;
 	}
@@ -186,6 +187,13 @@ static bool on_linger(tern_tcb *tcb, tern_time now)
 	return drop(tcb, TERN_ETIMEDOUT);
 }
 
+static bool on_pto(tern_tcb *tcb, tern_time now)
+{
+	(void)now;
+	tern_tlp_probe(tcb);
+	return true;
+}
+
 typedef bool (*timer_handler)(tern_tcb *, tern_time);
 static const timer_handler handlers[TCPT_COUNT] = {
 	[TCPT_REXMT] = on_rexmt,
@@ -193,6 +201,7 @@ static const timer_handler handlers[TCPT_COUNT] = {
 	[TCPT_KEEPALIVE] = on_keepalive,
 	[TCPT_DELACK] = on_delack,
 	[TCPT_LINGER] = on_linger,
+	[TCPT_PTO] = on_pto,
 };
 
 void tern_tcp_timer_fire(tern_timer *t, tern_time now)
