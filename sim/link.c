@@ -2,11 +2,14 @@
  * link.c - point-to-point links, one model per direction:
  *
  *   offer -> MTU check -> drop-tail queue and serialization at rate_bps
- *         -> loss (random, Gilbert-Elliott) -> corruption, duplication
+ *         -> ECN marking (step or RED) -> loss (random, Gilbert-Elliott)
+ *         -> corruption, duplication
  *         -> propagation delay + jitter (+ reorder hold) -> arrival event
  *
  * A lost packet still used its share of the wire: loss happens in
- * transit, after the queue. Random draws happen in that fixed order.
+ * transit, after the queue. Random draws happen in that fixed order, and
+ * a feature that is off draws nothing, so turning one on does not shift
+ * the others' stream for the packets it leaves alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +23,33 @@ static bool prob_ok(double p)
 	return p >= 0.0 && p <= 1.0; /* false for NaN too */
 }
 
+static bool ecn_red_on(const tern_sim_link_config *c)
+{
+	return c->ecn_red_max > 0;
+}
+
+static bool ecn_on(const tern_sim_link_config *c)
+{
+	return c->ecn_mark_pkts > 0 || ecn_red_on(c);
+}
+
+/* RED's knobs are all zero when it is off, so a half-set one is caught;
+ * without a rate nothing ever waits, so a threshold could never fire. */
+static bool ecn_config_ok(const tern_sim_link_config *c)
+{
+	if (!prob_ok(c->ecn_red_pmax))
+		return false;
+	if (ecn_red_on(c) ? c->ecn_red_min >= c->ecn_red_max
+	                  : c->ecn_red_min > 0 || c->ecn_red_pmax > 0.0)
+		return false;
+	return c->rate_bps > 0 || !ecn_on(c);
+}
+
 static bool link_config_ok(const tern_sim_link_config *c)
 {
 	return prob_ok(c->loss) && prob_ok(c->ge_p_good_bad) && prob_ok(c->ge_p_bad_good) &&
 	       prob_ok(c->ge_loss_bad) && prob_ok(c->dup) && prob_ok(c->reorder) &&
-	       prob_ok(c->corrupt);
+	       prob_ok(c->corrupt) && ecn_config_ok(c);
 }
 
 static struct sim_pkt *pkt_new(const uint8_t *data, size_t len)
@@ -91,14 +116,17 @@ static bool queue_full(const struct sim_dir *d, size_t len)
 	       (c->queue_bytes && d->q_bytes + len > c->queue_bytes);
 }
 
-/* When the packet's last bit leaves; TERN_ENOBUFS when the queue is full.
- * Only packets that must wait count against the queue limits. */
-static int link_serialize(struct sim_dir *d, size_t len, tern_time now, tern_time *finish)
+/* When the packet's last bit leaves, and how many packets wait ahead of
+ * it; TERN_ENOBUFS when the queue is full. Only packets that must wait
+ * count against the queue limits. */
+static int link_serialize(struct sim_dir *d, size_t len, tern_time now, tern_time *finish,
+                          size_t *ahead)
 {
 	uint64_t rate = d->link->cfg.rate_bps;
 	tern_time start;
 	int rc;
 
+	*ahead = 0;
 	if (rate == 0) {
 		*finish = now;
 		return 0;
@@ -106,6 +134,7 @@ static int link_serialize(struct sim_dir *d, size_t len, tern_time now, tern_tim
 	queue_expire(d, now);
 	if (queue_full(d, len))
 		return TERN_ENOBUFS;
+	*ahead = d->q_len;
 	start = d->busy_until > now ? d->busy_until : now;
 	if (start > now) {
 		rc = queue_push(d, start, len);
@@ -115,6 +144,34 @@ static int link_serialize(struct sim_dir *d, size_t len, tern_time now, tern_tim
 	*finish = start + ser_time(len, rate);
 	d->busy_until = *finish;
 	return 0;
+}
+
+/* ---- ECN marking (RFC 3168 5) ------------------------------------------- */
+
+/* RED's marking probability for q packets ahead: a ramp from 0 at
+ * ecn_red_min to ecn_red_pmax at ecn_red_max, then certainty. */
+static double red_prob(const tern_sim_link_config *c, size_t q)
+{
+	if (q <= c->ecn_red_min)
+		return 0.0;
+	if (q >= c->ecn_red_max)
+		return 1.0;
+	return c->ecn_red_pmax * (double)(q - c->ecn_red_min) /
+	       (double)(c->ecn_red_max - c->ecn_red_min);
+}
+
+/* Whether the queue marks this packet CE where it would otherwise have to
+ * signal congestion (RFC 3168 5). Only ECT packets are looked at further,
+ * so not-ECT traffic draws nothing from the stream. */
+static bool link_ce(struct sim_dir *d, const uint8_t *pkt, size_t len, size_t ahead)
+{
+	const tern_sim_link_config *c = &d->link->cfg;
+
+	if (!ecn_on(c) || !tern_sim_ecn_capable(pkt, len))
+		return false;
+	if (c->ecn_mark_pkts > 0 && ahead >= c->ecn_mark_pkts)
+		return true;
+	return ecn_red_on(c) && tern_prng_chance(&d->rng, red_prob(c, ahead));
 }
 
 /* ---- loss, damage, delay ------------------------------------------------ */
@@ -170,7 +227,8 @@ static int link_schedule(struct sim_dir *d, struct sim_pkt *p, tern_time t)
 	return rc;
 }
 
-static int link_launch(struct sim_dir *d, const uint8_t *pkt, size_t len, tern_time finish)
+static int link_launch(struct sim_dir *d, const uint8_t *pkt, size_t len, tern_time finish,
+                       bool ce)
 {
 	const tern_sim_link_config *c = &d->link->cfg;
 	bool corrupt = tern_prng_chance(&d->rng, c->corrupt) && len > 0;
@@ -182,6 +240,8 @@ static int link_launch(struct sim_dir *d, const uint8_t *pkt, size_t len, tern_t
 
 	if (!p)
 		return TERN_ENOMEM;
+	if (ce)
+		tern_sim_ecn_set_ce(p->data);
 	if (corrupt) {
 		uint64_t bit = tern_prng_below(&d->rng, (uint64_t)len * 8u);
 
@@ -202,6 +262,8 @@ static int link_launch(struct sim_dir *d, const uint8_t *pkt, size_t len, tern_t
 int tern_sim_link_offer(struct sim_dir *d, const uint8_t *pkt, size_t len)
 {
 	tern_time now = d->link->sim->now, finish;
+	size_t ahead;
+	bool ce;
 	int rc;
 
 	d->st.sent++;
@@ -210,14 +272,19 @@ int tern_sim_link_offer(struct sim_dir *d, const uint8_t *pkt, size_t len)
 		d->st.mtu_drops++;
 		return 0;
 	}
-	rc = link_serialize(d, len, now, &finish);
+	rc = link_serialize(d, len, now, &finish, &ahead);
 	if (rc == TERN_ENOBUFS) {
 		d->st.queue_drops++;
 		return 0;
 	}
-	if (rc < 0 || link_lost(d))
+	if (rc < 0)
 		return rc;
-	return link_launch(d, pkt, len, finish);
+	/* Marked in the queue, before transit may lose it. */
+	ce = link_ce(d, pkt, len, ahead);
+	d->st.ce_marked += ce;
+	if (link_lost(d))
+		return 0;
+	return link_launch(d, pkt, len, finish, ce);
 }
 
 void tern_sim_link_arrive(struct sim_dir *d, struct sim_pkt *p)
@@ -294,6 +361,7 @@ static void stats_add(tern_sim_link_stats *to, const tern_sim_link_stats *s)
 	to->corrupted += s->corrupted;
 	to->queue_drops += s->queue_drops;
 	to->mtu_drops += s->mtu_drops;
+	to->ce_marked += s->ce_marked;
 	to->bytes_sent += s->bytes_sent;
 	to->bytes_delivered += s->bytes_delivered;
 }

@@ -127,6 +127,12 @@ int tern_sim_link_offer(struct sim_dir *d, const uint8_t *pkt, size_t len);
 void tern_sim_link_arrive(struct sim_dir *d, struct sim_pkt *p);
 void tern_sim_link_free(tern_sim_link *l);
 
+/* ecn.c */
+/* True for a whole IPv4 header whose ECN field is ECT(0) or ECT(1). */
+bool tern_sim_ecn_capable(const uint8_t *pkt, size_t len);
+/* Set CE on a packet tern_sim_ecn_capable accepted; checksum updated. */
+void tern_sim_ecn_set_ce(uint8_t *pkt);
+
 /* host.c */
 void tern_sim_host_deliver(tern_sim_host *h, const uint8_t *pkt, size_t len);
 void tern_sim_host_poll(tern_sim_host *h);

@@ -5,8 +5,9 @@
  * and point-to-point links. A host is a tern stack with one interface on a
  * port device, or a raw port that a test drives by hand (to script packets
  * and watch the answers). A link models rate (serialization delay),
- * propagation delay, jitter, a drop-tail queue, random and bursty
- * (Gilbert-Elliott) loss, duplication, reordering, corruption and an MTU.
+ * propagation delay, jitter, a drop-tail queue that may mark ECN-capable
+ * packets CE (RFC 3168), random and bursty (Gilbert-Elliott) loss,
+ * duplication, reordering, corruption and an MTU.
  *
  * Every random choice comes from the seed given to tern_sim_new: each host
  * and each link direction draws from its own stream derived from the seed
@@ -112,6 +113,28 @@ typedef struct tern_sim_link_config {
 	double corrupt;          /* one random bit flipped anywhere */
 	tern_time reorder_delay; /* [10 ms] extra delay of a reordered packet */
 	uint32_t mtu;            /* longer packets are dropped; 0 = no limit */
+	/* ECN marking (RFC 3168 5): the queue sets CE (ECN field 11) on an
+	 * IPv4 packet whose ECN field (the low 2 bits of the TOS byte) is
+	 * ECT(0) or ECT(1), and updates its header checksum (RFC 1624).
+	 * "Ahead" counts the packets waiting, as queue_pkts does: not the one
+	 * being serialized, so marking needs rate_bps (TERN_EINVAL without).
+	 * Not-ECT, CE and non-IPv4 packets are never marked and never dropped
+	 * early: only the drop-tail limits refuse them, and a full queue
+	 * drops ECT packets too. The instantaneous queue decides, not the
+	 * average RFC 3168 5.1 asks of real routers, so tests can predict it.
+	 * A marked packet may still be lost, duplicated or corrupted later. */
+	uint32_t ecn_mark_pkts; /* step: mark when at least this many packets
+	                           wait ahead; 0 = off; useful below queue_pkts */
+	/* RED-like marking, on when ecn_red_max > 0 (ecn_red_min must be
+	 * below it; both 0 and ecn_red_pmax 0 when off). A packet finding q
+	 * packets ahead is marked with probability 0 for q <= ecn_red_min,
+	 * ecn_red_pmax * (q - min) / (max - min) between, and 1 for
+	 * q >= ecn_red_max (Floyd and Jacobson's RED). Either mode marks
+	 * when both are on. The draw comes from the direction's own stream,
+	 * only for ECT packets strictly between min and max that the step
+	 * has not marked, so other traffic leaves the stream as it was. */
+	uint32_t ecn_red_min, ecn_red_max;
+	double ecn_red_pmax;
 } tern_sim_link_config;
 
 /* Counters of one direction. Once nothing is in flight,
@@ -124,6 +147,8 @@ typedef struct tern_sim_link_stats {
 	uint64_t duplicated, reordered, corrupted;
 	uint64_t queue_drops; /* refused by the full drop-tail queue */
 	uint64_t mtu_drops;   /* longer than the link MTU */
+	uint64_t ce_marked;   /* ECT packets the queue set CE on (counted
+	                         when marked, even if lost afterwards) */
 	uint64_t bytes_sent, bytes_delivered;
 } tern_sim_link_stats;
 

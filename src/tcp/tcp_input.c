@@ -498,7 +498,7 @@ static void ecn_receive(tern_tcb *tcb, const seg_in *s)
 static void ecn_echo(tern_tcb *tcb, const seg_in *s)
 {
 	if (!tcb->ecn_ok || !has(s, TERN_TCP_ECE) || tcb->in_recovery ||
-	    seq_lt(s->h.ack, tcb->ecn_recover))
+	    !seq_gt(s->h.ack, tcb->ecn_recover))
 		return;
 	sync_cc(tcb);
 	if (tcb->cc->on_ecn) {
