@@ -19,6 +19,7 @@ enum tcp_timer_kind {
 	TCPT_DELACK,    /* delayed ACK (RFC 1122 4.2.3.2) */
 	TCPT_LINGER,    /* FIN-WAIT-2 limit */
 	TCPT_PTO,       /* tail loss probe (RFC 8985 7) */
+	TCPT_RACK,      /* RACK reordering timer (RFC 8985 6.2) */
 	TCPT_COUNT
 };
 
@@ -28,6 +29,22 @@ typedef struct tern_sack_block {
 	uint32_t left, right;  /* [left, right) in sequence space */
 } tern_sack_block;
 #define TERN_SB_MAX 8  /* scoreboard ranges kept; beyond, the highest is dropped */
+
+/* A segment in flight, for RACK (RFC 8985): its range and last send time. */
+typedef struct tern_txseg {
+	uint32_t start, end;
+	tern_time xmit;
+	uint8_t flags;  /* TERN_SEG_* */
+} tern_txseg;
+enum { TERN_SEG_SACKED = 1, TERN_SEG_LOST = 2, TERN_SEG_RETRANS = 4 };
+
+/* RFC 8985 6.1's RACK state */
+typedef struct tern_rack {
+	tern_time xmit_ts, rtt;   /* of the most recently sent delivered segment */
+	uint32_t end_seq, fack;   /* its end; the highest end delivered */
+	uint8_t reo_wnd_mult, reo_wnd_persist;
+	bool reordering_seen;
+} tern_rack;
 
 struct tern_tcb {
 	tern_stack *st;
@@ -70,6 +87,9 @@ struct tern_tcb {
 	uint32_t high_rxt;             /* HighRxt: highest retransmitted (RFC 6675) */
 	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
+	tern_rack rack;
+	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
+	uint32_t txq_cap, txq_head, txq_len;
 	uint16_t rmss;                 /* MSS we announced */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
@@ -217,6 +237,23 @@ uint32_t tern_sack_bytes(const tern_tcb *tcb);
  * bytes during it; sets cwnd to what may be sent now. */
 void tern_prr_start(tern_tcb *tcb);
 void tern_prr_ack(tern_tcb *tcb, uint32_t delivered);
+
+/* ---- tcp_rack.c ----------------------------------------------------------- */
+void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end);
+/* After an ACK updated SND.UNA and the scoreboard: true when segments are
+ * newly deemed lost. dsack: the ACK carried a D-SACK. */
+bool tern_rack_on_ack(tern_tcb *tcb, bool dsack);
+bool tern_rack_on_timer(tern_tcb *tcb);
+void tern_rack_reset(tern_tcb *tcb);
+void tern_rack_recovery_done(tern_tcb *tcb);
+void tern_rack_free(tern_tcb *tcb);
+bool tern_rack_tracking(const tern_tcb *tcb);
+uint32_t tern_rack_pipe(const tern_tcb *tcb);
+bool tern_rack_next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len);
+/* What is in flight: RACK's marks when it tracks, else RFC 6675's pipe. */
+uint32_t tern_tcp_pipe(const tern_tcb *tcb);
+/* Start loss recovery (tcp_input.c), for the RACK timer too. */
+void tern_tcp_enter_recovery(tern_tcb *tcb);
 
 /* ---- tcp_input.c ---------------------------------------------------------- */
 void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr *ip);

@@ -65,6 +65,7 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 	for (int k = 0; k < TCPT_COUNT; k++)
 		tcb->deadline[k] = TERN_TIME_NEVER;
 	tern_rtt_init(&tcb->rtt, st->cfg.tcp_rto_min, st->cfg.tcp_rto_max);
+	tcb->rack.reo_wnd_mult = 1;  /* RFC 8985 6.1 */
 	tcb->cc = tern_cc_default();
 	tcp->nconns++;
 	return tcb;
@@ -151,6 +152,7 @@ static void tcb_free(tern_tcb *tcb)
 	tern_tcp_timer_clear_all(tcb);
 	tern_sndbuf_free(st, &tcb->snd);
 	tern_rcvbuf_free(st, &tcb->rcv);
+	tern_rack_free(tcb);
 	st->tcp->nconns--;
 	tern_mem_free(st, tcb, sizeof *tcb);
 }

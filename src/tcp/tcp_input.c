@@ -350,10 +350,12 @@ static void sync_cc(tern_tcb *tcb)
  * step 4 with SACK, where cwnd becomes ssthresh and the pipe, not window
  * inflation, paces what recovery sends. Either way the segment at SND.UNA
  * is retransmitted at once. */
-static void enter_recovery(tern_tcb *tcb)
+void tern_tcp_enter_recovery(tern_tcb *tcb)
 {
-	/* RFC 6582 3.2 step 2 / RFC 6675 5 (B): not for losses of the last one */
-	if (!seq_gt(tcb->snd_una - 1, tcb->recover) && tcb->recover != tcb->iss)
+	/* RFC 6582 3.2 step 2 / RFC 6675 5 (B): not for losses of the last
+	 * one, i.e. unless the cumulative ACK covers the old recovery point
+	 * (`recover` holds SND.MAX then, one past the RFCs' HighData) */
+	if (seq_lt(tcb->snd_una, tcb->recover) && tcb->recover != tcb->iss)
 		return;
 	TERN_COUNT(tcb->st, tcp_fast_retrans);
 	tcb->in_recovery = true;
@@ -366,11 +368,15 @@ static void enter_recovery(tern_tcb *tcb)
 	}
 	TERN_COUNT(tcb->st, tcp_sack_recoveries);
 	tern_prr_start(tcb);
-	uint32_t len = tcb->snd_max - tcb->snd_una;
+	tcb->high_rxt = tcb->snd_una;
+	uint32_t seq = tcb->snd_una, len = tcb->snd_max - tcb->snd_una;
 	len = len < tcb->smss ? len : tcb->smss;
-	tern_tcp_resend(tcb, tcb->snd_una, len);
-	tcb->high_rxt = tcb->snd_una + len;
-	tcb->prr_out = len;
+	/* RFC 6675 5 step 4.3, or with RACK its first lost segment */
+	if (!tern_rack_tracking(tcb) || tern_rack_next_lost(tcb, &seq, &len)) {
+		tern_tcp_resend(tcb, seq, len);
+		tcb->high_rxt = seq + len;
+		tcb->prr_out = len;
+	}
 	tern_prr_ack(tcb, 0);
 }
 
@@ -380,7 +386,9 @@ static void enter_recovery(tern_tcb *tcb)
 static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 {
 	uint32_t sacked = tern_sack_bytes(tcb);
+	uint64_t dsacks = tcb->st->ctr.tcp_dsack_in;
 	bool fresh = tcb->sack_ok && tern_sack_update(tcb, &s->h.opts);
+	bool rack_lost = tern_rack_on_ack(tcb, tcb->st->ctr.tcp_dsack_in != dsacks);
 	bool dup = s->h.payload_len == 0 && !has(s, TERN_TCP_SYN | TERN_TCP_FIN) &&
 		   (s->wnd == tcb->snd_wnd || fresh) && s->wnd != 0 &&
 		   tcb->snd_max != tcb->snd_una;
@@ -397,8 +405,9 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 		return;
 	}
 	tcb->dupacks++;
-	if (tcb->dupacks >= 3 || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
-		enter_recovery(tcb);
+	if (tcb->dupacks >= 3 || rack_lost ||
+	    (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
+		tern_tcp_enter_recovery(tcb);
 }
 
 /* RFC 7323 4 (RTTM): with timestamps every ACK of new data is a sample,
@@ -444,8 +453,12 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	tcb->backoff = 0;
 	tcb->first_rexmt_at = 0;
 	tcb->dupacks = 0;
-	if (tcb->sack_ok)
+	bool rack_lost = false;
+	if (tcb->sack_ok) {
+		uint64_t dsacks = tcb->st->ctr.tcp_dsack_in;
 		tern_sack_update(tcb, &s->h.opts);
+		rack_lost = tern_rack_on_ack(tcb, tcb->st->ctr.tcp_dsack_in != dsacks);
+	}
 	sync_cc(tcb);
 	if (sample && tcb->cc->on_rtt_sample)
 		tcb->cc->on_rtt_sample(&tcb->ccs, tcb->cc_state, sample);
@@ -453,6 +466,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
 			tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+			tern_rack_recovery_done(tcb);
 		} else if (!tcb->sack_ok) {
 			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
 			tern_tcp_retransmit_first(tcb);
@@ -462,9 +476,9 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		}
 	} else {
 		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
-		/* RFC 6675 5 (C): a cumulative ACK can also reveal a loss */
-		if (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una))
-			enter_recovery(tcb);
+		/* RFC 6675 5 (C) and RFC 8985: a cumulative ACK can also reveal a loss */
+		if (rack_lost || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
+			tern_tcp_enter_recovery(tcb);
 	}
 	if (tcb->snd_una == tcb->snd_max)
 		tern_tcp_timer_clear(tcb, TCPT_REXMT);

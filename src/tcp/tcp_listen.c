@@ -151,6 +151,7 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->recover = c->iss;
 	c->ecn_recover = c->iss;
+	c->rack.fack = c->rack.end_seq = c->iss;
 	c->snd_wnd = seg->wnd;
 	c->snd_wl1 = seg->seq;
 	c->max_snd_wnd = seg->wnd;

@@ -275,13 +275,15 @@ static bool next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
 void tern_sack_recovery_output(tern_tcb *tcb)
 {
 	for (int guard = 0; guard < 256; guard++) {
-		uint32_t pipe = tern_sack_pipe(tcb);
+		uint32_t pipe = tern_tcp_pipe(tcb);
 		if (tcb->ccs.cwnd < pipe + tcb->smss)
 			return;
 		uint32_t seq, len;
-		if (next_lost(tcb, &seq, &len)) {
+		/* lost by RACK's clock (RFC 8985), or by RFC 6675's count */
+		if ((tern_rack_tracking(tcb) && tern_rack_next_lost(tcb, &seq, &len)) ||
+		    next_lost(tcb, &seq, &len)) {
 			tern_tcp_resend(tcb, seq, len);
-			tcb->high_rxt = seq + len;
+			tcb->high_rxt = seq_max(tcb->high_rxt, seq + len);
 			tcb->prr_out += len;
 			continue;
 		}
@@ -312,9 +314,14 @@ void tern_prr_start(tern_tcb *tcb)
  * comes down smoothly instead of stalling; once below, PRR-SSRB grows back
  * towards ssthresh by at most one segment more than was delivered. The
  * result becomes cwnd, which the recovery output spends against pipe. */
+uint32_t tern_tcp_pipe(const tern_tcb *tcb)
+{
+	return tern_rack_tracking(tcb) ? tern_rack_pipe(tcb) : tern_sack_pipe(tcb);
+}
+
 void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
 {
-	uint32_t ssthresh = tcb->ccs.ssthresh, pipe = tern_sack_pipe(tcb);
+	uint32_t ssthresh = tcb->ccs.ssthresh, pipe = tern_tcp_pipe(tcb);
 	tcb->prr_delivered += delivered;
 	int64_t sndcnt;
 	if (pipe > ssthresh) {
@@ -346,7 +353,8 @@ void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
 void tern_tlp_arm(tern_tcb *tcb)
 {
 	if (!tcb->sack_ok || tcb->in_recovery || tcb->tlp_end || tcb->snd_una == tcb->snd_max ||
-	    !tcb->rtt.has_sample || tcb->backoff || tcb->state < TERN_TCP_ESTABLISHED) {
+	    !tcb->rtt.has_sample || tcb->backoff || tcb->state < TERN_TCP_ESTABLISHED ||
+	    tcb->deadline[TCPT_RACK] != TERN_TIME_NEVER) {
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
 		return;
 	}

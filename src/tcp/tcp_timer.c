@@ -120,6 +120,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		/* RFC 2018 8 / RFC 6675 5.1: after a timeout the receiver may have
 		 * reneged; start the scoreboard afresh */
 		tern_sack_clear(tcb);
+		tern_rack_reset(tcb);
 		tcb->high_rxt = tcb->snd_una;
 		tcb->tlp_end = 0;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
@@ -194,6 +195,18 @@ static bool on_pto(tern_tcb *tcb, tern_time now)
 	return true;
 }
 
+/* RFC 8985 6.2: the reordering window of a segment ran out */
+static bool on_rack(tern_tcb *tcb, tern_time now)
+{
+	(void)now;
+	if (tern_rack_on_timer(tcb)) {
+		if (!tcb->in_recovery)
+			tern_tcp_enter_recovery(tcb);
+		tern_tcp_output(tcb);
+	}
+	return true;
+}
+
 typedef bool (*timer_handler)(tern_tcb *, tern_time);
 static const timer_handler handlers[TCPT_COUNT] = {
 	[TCPT_REXMT] = on_rexmt,
@@ -202,6 +215,7 @@ static const timer_handler handlers[TCPT_COUNT] = {
 	[TCPT_DELACK] = on_delack,
 	[TCPT_LINGER] = on_linger,
 	[TCPT_PTO] = on_pto,
+	[TCPT_RACK] = on_rack,
 };
 
 void tern_tcp_timer_fire(tern_timer *t, tern_time now)

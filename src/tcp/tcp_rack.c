@@ -1,0 +1,221 @@
+/* tcp_rack.c - RACK (RFC 8985 6): time-based loss detection. Every segment
+ * sent (with SACK in use) is remembered with its send time; a segment is
+ * deemed lost once a segment sent after it has been delivered and more than
+ * an RTT plus the reordering window has passed since it went out. The
+ * reordering window starts at zero until reordering is seen, then scales
+ * with D-SACKs (RFC 8985 6.2 step 4). */
+#include <string.h>
+
+#include "tcp/tcp.h"
+#include "tcp/tcp_int.h"
+
+#define TXQ_MIN 16
+
+static tern_txseg *at(const tern_tcb *tcb, uint32_t i)
+{
+	return &tcb->txq[(tcb->txq_head + i) & (tcb->txq_cap - 1)];
+}
+
+void tern_rack_free(tern_tcb *tcb)
+{
+	tern_mem_free(tcb->st, tcb->txq, tcb->txq_cap * sizeof *tcb->txq);
+	tcb->txq = NULL;
+	tcb->txq_cap = tcb->txq_head = tcb->txq_len = 0;
+}
+
+static bool grow(tern_tcb *tcb)
+{
+	uint32_t cap = tcb->txq_cap ? tcb->txq_cap * 2 : TXQ_MIN;
+	tern_txseg *q = tern_mem_alloc(tcb->st, cap * sizeof *q);
+	if (!q)
+		return false;
+	for (uint32_t i = 0; i < tcb->txq_len; i++)
+		q[i] = *at(tcb, i);
+	tern_mem_free(tcb->st, tcb->txq, tcb->txq_cap * sizeof *q);
+	tcb->txq = q;
+	tcb->txq_cap = cap;
+	tcb->txq_head = 0;
+	return true;
+}
+
+/* Called for every transmission of [seq, end): new data is appended, a
+ * retransmission refreshes the send time of what it covers. */
+void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
+{
+	if (!tcb->sack_ok || !seq_lt(seq, end))
+		return;
+	tern_time now = tcb->st->now;
+	uint32_t tail = tcb->txq_len ? at(tcb, tcb->txq_len - 1)->end : tcb->snd_una;
+	for (uint32_t i = 0; i < tcb->txq_len && seq_lt(seq, tail); i++) {
+		tern_txseg *e = at(tcb, i);
+		if (!seq_lt(e->start, end))
+			break;
+		if (seq_gt(e->end, seq) && !(e->flags & TERN_SEG_SACKED)) {
+			e->xmit = now;
+			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_RETRANS);
+		}
+	}
+	if (!seq_gt(end, tail))
+		return;
+	if (tcb->txq_len == tcb->txq_cap && !grow(tcb))
+		return;  /* untracked: RACK only sees less, RFC 6675 still works */
+	tern_txseg *e = at(tcb, tcb->txq_len++);
+	e->start = seq_max(seq, tail);
+	e->end = end;
+	e->xmit = now;
+	e->flags = 0;
+}
+
+/* RFC 8985 6.2 step 2: the most recently sent segment that was delivered
+ * (ties broken by sequence) sets RACK.xmit_ts and RACK.rtt. An ACK that
+ * may answer the original of a retransmission (sooner than min RTT after
+ * the retransmission) is ambiguous and skipped. */
+static void rack_update(tern_tcb *tcb, const tern_txseg *e)
+{
+	tern_time now = tcb->st->now, rtt = now - e->xmit;
+	if ((e->flags & TERN_SEG_RETRANS) && tcb->ccs.min_rtt && rtt < tcb->ccs.min_rtt)
+		return;
+	if (e->xmit > tcb->rack.xmit_ts ||
+	    (e->xmit == tcb->rack.xmit_ts && seq_gt(e->end, tcb->rack.end_seq))) {
+		tcb->rack.xmit_ts = e->xmit;
+		tcb->rack.end_seq = e->end;
+		tcb->rack.rtt = rtt;
+	}
+	/* step 3: delivered below the highest delivered so far = reordering */
+	if (seq_lt(e->end, tcb->rack.fack))
+		tcb->rack.reordering_seen = true;
+	else
+		tcb->rack.fack = e->end;
+}
+
+static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
+{
+	for (uint8_t i = 0; i < tcb->nsb; i++)
+		if (seq_leq(tcb->sb[i].left, e->start) && seq_geq(tcb->sb[i].right, e->end))
+			return true;
+	return false;
+}
+
+/* RFC 8985 6.2 step 4 */
+static tern_time reo_wnd(const tern_tcb *tcb)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < tcb->txq_len; i++)
+		n += (at(tcb, i)->flags & TERN_SEG_SACKED) != 0;
+	if (!tcb->rack.reordering_seen && (tcb->in_recovery || n >= 3))
+		return 0;
+	tern_time w = tcb->rack.reo_wnd_mult * tcb->ccs.min_rtt / 4;
+	return tcb->rtt.srtt && w > tcb->rtt.srtt ? tcb->rtt.srtt : w;
+}
+
+/* RFC 8985 6.2 step 5: returns whether a segment was newly marked lost,
+ * and arms the reordering timer for the ones not yet due. */
+static bool detect_loss(tern_tcb *tcb)
+{
+	tern_time now = tcb->st->now, reo = reo_wnd(tcb), wait = 0;
+	bool fresh = false;
+	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+		tern_txseg *e = at(tcb, i);
+		if (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST))
+			continue;
+		bool before = e->xmit < tcb->rack.xmit_ts ||
+			      (e->xmit == tcb->rack.xmit_ts && seq_lt(e->end, tcb->rack.end_seq));
+		if (!before)
+			continue;
+		tern_time due = e->xmit + tcb->rack.rtt + reo;
+		if (due <= now) {
+			e->flags |= TERN_SEG_LOST;
+			fresh = true;
+		} else if (due - now > wait) {
+			wait = due - now;
+		}
+	}
+	if (wait)
+		tern_tcp_timer_set(tcb, TCPT_RACK, now + wait);
+	else
+		tern_tcp_timer_clear(tcb, TCPT_RACK);
+	return fresh;
+}
+
+/* An ACK arrived (SND.UNA and the scoreboard already updated): what it
+ * delivered teaches RACK; returns whether segments are now deemed lost. */
+bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
+{
+	if (!tcb->sack_ok)
+		return false;
+	if (dsack && tcb->rack.reo_wnd_mult < 8) {
+		tcb->rack.reo_wnd_mult++;  /* RFC 8985 6.2 step 4: D-SACK widens it */
+		tcb->rack.reo_wnd_persist = 16;
+	}
+	while (tcb->txq_len && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
+		rack_update(tcb, at(tcb, 0));
+		tcb->txq_head = (tcb->txq_head + 1) & (tcb->txq_cap - 1);
+		tcb->txq_len--;
+	}
+	if (tcb->txq_len && seq_lt(at(tcb, 0)->start, tcb->snd_una))
+		at(tcb, 0)->start = tcb->snd_una;
+	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+		tern_txseg *e = at(tcb, i);
+		if (!(e->flags & TERN_SEG_SACKED) && sacked(tcb, e)) {
+			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_SACKED);
+			rack_update(tcb, e);
+		}
+	}
+	if (!tcb->txq_len && tcb->txq_cap > TXQ_MIN)
+		tern_rack_free(tcb);  /* an idle connection holds no queue */
+	return tcb->rack.xmit_ts && detect_loss(tcb);
+}
+
+bool tern_rack_on_timer(tern_tcb *tcb)
+{
+	return tcb->sack_ok && tcb->rack.xmit_ts && detect_loss(tcb);
+}
+
+/* After a timeout the receiver may have reneged: forget SACK marks and
+ * losses (everything is resent from SND.UNA); RFC 8985 6.3. */
+void tern_rack_reset(tern_tcb *tcb)
+{
+	for (uint32_t i = 0; i < tcb->txq_len; i++)
+		at(tcb, i)->flags = TERN_SEG_RETRANS;
+	tern_tcp_timer_clear(tcb, TCPT_RACK);
+}
+
+void tern_rack_recovery_done(tern_tcb *tcb)
+{
+	if (tcb->rack.reo_wnd_persist && --tcb->rack.reo_wnd_persist == 0)
+		tcb->rack.reo_wnd_mult = 1;
+}
+
+/* In flight (RFC 8985 and RFC 6675's pipe, from RACK's marks): what is
+ * neither SACKed nor deemed lost; a retransmission of a lost segment is
+ * back in flight. */
+uint32_t tern_rack_pipe(const tern_tcb *tcb)
+{
+	uint32_t pipe = 0;
+	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+		const tern_txseg *e = at(tcb, i);
+		if (!(e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
+			pipe += e->end - e->start;
+	}
+	return pipe;
+}
+
+/* NextSeg rule 1 with RACK: the first segment deemed lost. */
+bool tern_rack_next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
+{
+	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+		const tern_txseg *e = at(tcb, i);
+		if ((e->flags & (TERN_SEG_LOST | TERN_SEG_SACKED)) != TERN_SEG_LOST)
+			continue;
+		uint32_t n = e->end - e->start;
+		*seq = e->start;
+		*len = n < tcb->smss ? n : tcb->smss;
+		return true;
+	}
+	return false;
+}
+
+bool tern_rack_tracking(const tern_tcb *tcb)
+{
+	return tcb->sack_ok && tcb->txq_len > 0;
+}
