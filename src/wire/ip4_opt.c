@@ -40,7 +40,9 @@ int tern_ip4_opt_srcroute(const uint8_t *opts, size_t len, tern_ip4_srcroute *ou
 			continue;
 		}
 		/* length 3 + 4n, pointer at least 4 (the first address) */
-		if (olen < 7 || (olen - 3) % 4 || opts[at + 2] < 4) {
+		/* at most 9 addresses fit in the 40 bytes of an option area */
+		if (olen < 7 || (olen - 3) % 4 || opts[at + 2] < 4 ||
+		    (olen - 3) / 4 > TERN_IP4_SR_MAX) {
 			out->n = 0;
 			return TERN_WIRE_BAD_OPTION;
 		}

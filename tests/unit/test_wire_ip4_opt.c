@@ -59,6 +59,12 @@ TT_TEST(test_malformed_option_lengths_are_rejected)
 		{TERN_IPOPT_LSRR},                  /* no length byte */
 	};
 	static const size_t lens[] = {4, 4, 4, 8, 8, 1};
+	/* found by fuzzing: a route of 10 addresses (43 bytes) in a buffer
+	 * longer than an option area would overflow the 9-address route */
+	uint8_t long_route[44] = {TERN_IPOPT_LSRR, 43, 4};
+	tern_ip4_srcroute lr;
+	uint8_t lp;
+	TT_EQ(parse_exact(long_route, sizeof long_route, &lr, &lp), TERN_WIRE_BAD_OPTION);
 	for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
 		tern_ip4_srcroute sr;
 		uint8_t ptr;
