@@ -545,6 +545,11 @@ static bool check_ack(tern_tcb *tcb, const seg_in *s)
 			return false;
 		}
 		tcb->snd_una = tcb->iss + 1;
+		/* a simultaneous open rewound SND.NXT to resend SYN-ACK; if the
+		 * peer's ACK came first, nothing of the handshake is left to send
+		 * (found by fuzzing: the connection could never send again) */
+		if (seq_lt(tcb->snd_nxt, tcb->snd_una))
+			tcb->snd_nxt = tcb->snd_una;
 		handshake_rtt(tcb);
 		take_peer_window(tcb, s);
 		establish(tcb);

@@ -137,6 +137,14 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
  * backing off like the RTO, for as long as the peer keeps answering. */
 static bool on_persist(tern_tcb *tcb, tern_time now)
 {
+	/* An orphan (its application closed) cannot wait for ever on a peer
+	 * that answers probes but never reads: give up after R2 probes, as
+	 * Linux does with tcp_orphan_retries (found by fuzzing). A connection
+	 * that an application holds may persist indefinitely (MUST-37). */
+	if (!tcb->sock && tcb->persist_backoff >= tcb->st->cfg.tcp_retries2) {
+		TERN_COUNT(tcb->st, tcp_timeout_drops);
+		return drop(tcb, TERN_ETIMEDOUT);
+	}
 	TERN_COUNT(tcb->st, tcp_persist_probes);
 	tern_tcp_send_probe(tcb);
 	if (tcb->persist_backoff < 16)
