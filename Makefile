@@ -1,16 +1,21 @@
 # tern: the top-level wrapper around CMake.
 #   make          build build/libtern.a, build/libtern.so, build/tern
 #   make run      the simulator demo (no root needed)
-#   make test     build, then run every test, plainly and under ASan+UBSan
-#   make bench    benchmarks
+#   make test     build, then run every test, plainly and under ASan+UBSan,
+#                 then each fuzz harness briefly (FUZZ_TEST_SECONDS, default 20)
+#   make fuzz     each libFuzzer harness for FUZZ_SECONDS (default 300)
+#   make fuzz-corpus  regenerate the seed corpora in tests/fuzz/corpus
+#   make bench    benchmarks (BENCH_ARGS="--json" etc.; docs/BENCHMARKS.md)
 #   make install  install library, headers, tern.pc and the tern command
 #   make clean
 MAKEFLAGS += --no-print-directory
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 20
 
-.PHONY: all build deps run test test-plain test-asan bench install clean
+.PHONY: all build deps run test test-plain test-asan test-fuzz fuzz fuzz-corpus bench install clean
 
 all: build
 
@@ -43,15 +48,28 @@ test-asan: build-asan/CMakeCache.txt
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# The libFuzzer harnesses (tests/fuzz/README.md), built in build-fuzz with
+# clang; scripts/fuzz.sh prints SKIPPED when clang/libFuzzer is missing.
+test-fuzz:
+	@bash scripts/fuzz.sh --test $(FUZZ_TEST_SECONDS)
+
+fuzz: deps
+	@bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-corpus: build
+	@rm -rf tests/fuzz/corpus
+	@./build/tests/fuzz_gen_corpus tests/fuzz/corpus
+
 test: deps
 	@$(MAKE) --no-print-directory test-plain
 	@$(MAKE) --no-print-directory test-asan
+	@$(MAKE) --no-print-directory test-fuzz
 
 bench: build
-	@./build/tern bench
+	@./build/tern bench --bytes 1073741824 --conns 100000 $(BENCH_ARGS)
 
 install: build
 	@cmake --install build
 
 clean:
-	@rm -rf build build-asan
+	@rm -rf build build-asan build-fuzz

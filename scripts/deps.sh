@@ -20,6 +20,21 @@ check tcpdump tcpdump
 check curl curl
 check python3 python3
 check sha256sum coreutils
+# The fuzz harnesses (make fuzz, and briefly in make test): clang, and the
+# compiler-rt package of its version, which holds libFuzzer.
+check clang clang
+have_libfuzzer() {
+	have_cmd clang && echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' |
+		clang -x c -fsanitize=fuzzer - -o /dev/null >/dev/null 2>&1
+}
+if ! have_libfuzzer; then
+	if have_cmd clang; then
+		rt="libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+	else
+		rt=libclang-rt-dev # the one that goes with the default clang
+	fi
+	have_pkg "$rt" || need+=("$rt")
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "deps.sh: installing ${need[*]}"
 SUDO=""

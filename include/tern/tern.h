@@ -249,6 +249,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_sack_recoveries, "TCP loss recoveries driven by SACK (RFC 6675)")   \
 	X(tcp_dsack_in, "TCP D-SACK blocks received (RFC 2883)")                 \
 	X(tcp_tlp_probes, "TCP tail loss probes sent (RFC 8985 7)")             \
+	X(tcp_orphan_resets, "TCP connections reset: data for a closed application") \
 	X(tcp_ecn_ce_in, "TCP segments received marked CE (RFC 3168)")           \
 	X(tcp_ecn_reductions, "TCP windows reduced for ECN-Echo (RFC 3168 6.1.2)") \
 	X(tcp_timeouts, "TCP retransmission timeouts")                           \

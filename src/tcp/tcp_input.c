@@ -685,6 +685,22 @@ static bool process_text_and_fin(tern_tcb *tcb, seg_in *s)
 	return process_fin(tcb, s);
 }
 
+/* New data for a connection its application has closed: nobody will ever
+ * read it, so the peer is told at once with a reset (RFC 1122 4.2.2.13's
+ * reasoning; Linux does the same). Left alone, two orphans could fill each
+ * other's windows and probe each other for ever (found by fuzzing). */
+static bool orphan_data(tern_tcb *tcb, const seg_in *s)
+{
+	if (tcb->sock || tcb->listener || !s->h.payload_len ||
+	    !seq_gt(s->h.seq + (uint32_t)s->h.payload_len, tcb->rcv_nxt))
+		return false;
+	TERN_COUNT(tcb->st, tcp_orphan_resets);
+	tern_tcp_send_bare(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
+			   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST, NULL);
+	tern_tcb_drop(tcb, TERN_ECONNABORTED);
+	return true;
+}
+
 static void synchronized_input(tern_tcb *tcb, seg_in *s)
 {
 	if (!syn_received_dup_syn(tcb, s) || !check_seq(tcb, s) || !check_rst(tcb, s) ||
@@ -694,6 +710,8 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 	tcb->keep_probes = 0;
 	ecn_receive(tcb, s);
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))
+		return;
+	if (orphan_data(tcb, s))
 		return;
 	if (process_text_and_fin(tcb, s))
 		tern_tcp_output_soon(tcb);

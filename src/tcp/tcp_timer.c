@@ -141,7 +141,8 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * that answers probes but never reads: give up after R2 probes, as
 	 * Linux does with tcp_orphan_retries (found by fuzzing). A connection
 	 * that an application holds may persist indefinitely (MUST-37). */
-	if (!tcb->sock && tcb->persist_backoff >= tcb->st->cfg.tcp_retries2) {
+	unsigned limit = tcb->st->cfg.tcp_retries2 < 16 ? tcb->st->cfg.tcp_retries2 : 16;
+	if (!tcb->sock && tcb->persist_backoff >= limit) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
 	}

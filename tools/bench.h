@@ -1,0 +1,170 @@
+/*
+ * bench.h - the pieces `tern bench` is made of (tools/bench_*.c).
+ *
+ * Every benchmark measures tern and a peer in the same run and reports both
+ * with their ratio, because this machine kind's throttled vCPUs make
+ * absolute figures noisy while ratios taken minutes apart stay comparable.
+ * docs/BENCHMARKS.md explains each figure and the targets.
+ */
+#ifndef TERN_TOOLS_BENCH_H
+#define TERN_TOOLS_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern/dev.h"
+#include "tern/tern.h"
+
+/* ---- options and results ------------------------------------------------- */
+
+typedef struct bench_opts {
+	bool json;
+	bool no_peer;      /* skip the Linux peers (for callgrind runs) */
+	uint64_t bytes;    /* memlink-throughput transfer size */
+	uint32_t mtu;      /* memlink MTU */
+	uint32_t chunk;    /* application write/read size */
+	uint32_t rcvbuf;   /* tern and Linux receive buffer */
+	uint32_t sndbuf;   /* tern send buffer */
+	uint64_t count;    /* rr-latency round trips, connect-rate lifecycles */
+	uint32_t conns;    /* conn-memory connections */
+} bench_opts;
+
+typedef struct bench_result {
+	const char *name, *unit;
+	double tern, peer;
+	const char *peer_name;
+	const char *target;  /* the target for tern/peer, "" if none */
+	bool met;
+	char extra[768];     /* more JSON members: `,"key":value...` */
+} bench_result;
+
+/* Append `,"key":value` (a number) or `,"key":"text"` to r->extra. */
+void bench_extra_num(bench_result *r, const char *key, double v);
+void bench_extra_str(bench_result *r, const char *key, const char *v);
+/* Print the result as one JSON line (--json) or one readable line. */
+void bench_report(const bench_result *r, bool json);
+
+/* Each benchmark fills r; returns 0, or 1 with a message on stderr. */
+int bench_memlink_throughput(const bench_opts *o, bench_result *r);
+int bench_rr_latency(const bench_opts *o, bench_result *r);
+int bench_connect_rate(const bench_opts *o, bench_result *r);
+int bench_conn_memory(const bench_opts *o, bench_result *r);
+
+/* ---- clocks (nanoseconds) ------------------------------------------------ */
+
+uint64_t bench_wall_ns(void);    /* CLOCK_MONOTONIC */
+uint64_t bench_thread_ns(void);  /* CLOCK_THREAD_CPUTIME_ID */
+uint64_t bench_proc_ns(void);    /* CLOCK_PROCESS_CPUTIME_ID */
+
+/* ---- the stream both ends agree on, and its hash ------------------------- */
+
+/* The sender's bytes: a pseudo-random pattern whose period (1 MiB + 13) is
+ * prime to every buffer and segment size, so a byte misplaced by a whole
+ * segment still changes the hash. */
+#define BENCH_PATTERN_LEN ((1u << 20) + 13u)
+typedef struct bench_pattern {
+	uint8_t *bytes;   /* BENCH_PATTERN_LEN bytes */
+	uint32_t off;     /* where the next send starts */
+} bench_pattern;
+int bench_pattern_init(bench_pattern *p);
+void bench_pattern_free(bench_pattern *p);
+/* Where the next `*len` bytes of the stream are; *len is cut to what is
+ * contiguous. bench_pattern_advance() then moves past what was taken. */
+const uint8_t *bench_pattern_next(const bench_pattern *p, size_t *len);
+void bench_pattern_advance(bench_pattern *p, size_t n);
+
+/* A streaming 4-lane multiply-rotate hash: its result does not depend on
+ * how the stream was cut into pieces. Not cryptographic; it catches a lost,
+ * duplicated, reordered or corrupted byte. The time spent hashing is kept
+ * (thread CPU time) so that benchmarks can leave it out of their figure. */
+typedef struct bench_hash {
+	uint64_t lane[4];
+	uint8_t tail[32];
+	uint32_t ntail;
+	uint64_t total;
+	uint64_t cpu_ns;  /* thread CPU time spent in bench_hash_update_timed */
+} bench_hash;
+void bench_hash_init(bench_hash *h);
+void bench_hash_update(bench_hash *h, const void *data, size_t len);
+void bench_hash_update_timed(bench_hash *h, const void *data, size_t len);
+uint64_t bench_hash_final(const bench_hash *h);
+/* The hash of the first n bytes of the pattern stream. */
+uint64_t bench_pattern_hash(const bench_pattern *p, uint64_t n);
+
+/* ---- a counting allocator (tern_config.allocator) ------------------------ */
+
+typedef struct bench_mem {
+	uint64_t in_use, peak, allocs, frees;
+} bench_mem;
+tern_allocator bench_mem_allocator(bench_mem *m);
+
+/* ---- two tern stacks over a memlink, on a virtual clock ------------------ */
+
+#define BENCH_ADDR_A TERN_IP4(10, 0, 0, 1)
+#define BENCH_ADDR_B TERN_IP4(10, 0, 0, 2)
+#define BENCH_PORT 5001
+
+typedef struct bench_pair_cfg {
+	uint32_t mtu;
+	uint32_t rcvbuf, sndbuf;     /* 0: the stack's defaults */
+	uint32_t max_conns;          /* TCBs and TIME-WAIT records; 0: defaults */
+	uint32_t queue_max;          /* memlink packets per direction */
+	uint64_t seed;
+} bench_pair_cfg;
+
+/* Stack 0 (A, 10.0.0.1) and stack 1 (B, 10.0.0.2), each with its own
+ * counting allocator so its memory can be read apart. The virtual clock
+ * moves BENCH_TICK per pass and jumps to the next timer when nothing moves:
+ * the figures then count the stack's work, never a wait for a timer, and a
+ * run is the same instruction for instruction (callgrind). */
+#define BENCH_TICK 1u /* microseconds of virtual time per pass */
+typedef struct bench_pair {
+	tern_stack *st[2];
+	tern_dev *dev[2];
+	tern_iface *ifc[2];
+	bench_mem mem[2], link_mem;
+	uint64_t rng[2];
+	tern_time now;
+	uint64_t passes, jumps;
+} bench_pair;
+
+int bench_pair_init(bench_pair *p, const bench_pair_cfg *c);
+void bench_pair_fini(bench_pair *p);
+/* One pass: deliver what the link holds (each side's arrivals as one input
+ * batch), then run due timers. Returns true when a packet moved. */
+bool bench_pair_deliver(bench_pair *p);
+/* After a pass in which neither packets nor the application moved: jump
+ * the clock to the earliest deadline. false when there is none (stuck). */
+bool bench_pair_idle(bench_pair *p);
+/* Advance the clock by one tick and run due timers. */
+void bench_pair_tick(bench_pair *p);
+/* Run passes until done(ctx) holds (it may move the application along,
+ * e.g. read); -1 when the stacks are stuck with no timer left. */
+typedef bool (*bench_done_fn)(void *ctx);
+int bench_pair_until(bench_pair *p, bench_done_fn done, void *ctx);
+/* Run passes until the link stays empty for a pass. */
+void bench_pair_settle(bench_pair *p);
+/* Settle, then keep jumping to the next timer (delayed ACKs) while one is
+ * due within `horizon`, so that what the stacks hold is what an idle
+ * connection keeps. */
+void bench_pair_quiesce(bench_pair *p, tern_time horizon);
+
+/* ---- Linux loopback peers ------------------------------------------------ */
+
+typedef struct bench_linux_stats {
+	double value;     /* the figure, in the benchmark's unit */
+	double cpu_s, wall_s;
+	uint64_t hash;
+} bench_linux_stats;
+/* Bulk transfer of o->bytes over 127.0.0.1, one stream, the receiver in a
+ * second thread; Gbit/s per CPU-second of the whole process. */
+int bench_linux_throughput(const bench_opts *o, bench_linux_stats *out);
+/* o->count 1-byte round trips, TCP_NODELAY; microseconds of wall time per
+ * round trip (each round trip is two thread wake-ups on Linux). */
+int bench_linux_rr(const bench_opts *o, bench_linux_stats *out);
+/* o->count lifecycles: connect, 1-byte request and response, close;
+ * lifecycles per CPU-second. */
+int bench_linux_connect(const bench_opts *o, bench_linux_stats *out);
+
+#endif
