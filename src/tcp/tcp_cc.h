@@ -68,6 +68,12 @@ typedef struct tern_cc_ops {
 	void (*on_ecn)(tern_cc_stat *s, void *state);
 } tern_cc_ops;
 
+/* Fast recovery as RFC 5681 3.2 and RFC 6582 3.2 define it, shared by the
+ * modules that keep it (NewReno, and CUBIC per RFC 9438 4.2): window
+ * inflation per duplicate ACK, deflation on a partial ACK. */
+void tern_cc_reno_recovery_dupack(tern_cc_stat *s, void *state);
+void tern_cc_reno_recovery_partial(tern_cc_stat *s, void *state, uint32_t acked);
+
 /* RFC 5681 3.1 eq. 1-3: the initial window for a given SMSS. */
 uint32_t tern_cc_initial_window(uint32_t mss);
 

@@ -287,24 +287,6 @@ static void cubic_on_recovery_enter(tern_cc_stat *s, void *state)
 	s->cwnd = add_sat(s->ssthresh, segs(s, 3));
 }
 
-static void cubic_on_recovery_dupack(tern_cc_stat *s, void *state)
-{
-	(void)state;
-	/* RFC 5681 3.2 step 4: one more segment has left the network */
-	s->cwnd = add_sat(s->cwnd, s->mss);
-}
-
-static void cubic_on_recovery_partial(tern_cc_stat *s, void *state, uint32_t acked)
-{
-	(void)state;
-	/* RFC 6582 3.2 step 3, partial ACK: deflate by what it covered, add
-	 * back one SMSS; floored at one SMSS as in newreno.c */
-	s->cwnd = s->cwnd > acked ? s->cwnd - acked : 0;
-	if (acked >= s->mss)
-		s->cwnd = add_sat(s->cwnd, s->mss);
-	s->cwnd = max_u32(s->cwnd, s->mss);
-}
-
 static void cubic_on_recovery_exit(tern_cc_stat *s, void *state)
 {
 	tern_cubic *c = state;
@@ -369,8 +351,8 @@ const tern_cc_ops tern_cc_cubic = {
     .init = cubic_init,
     .on_ack = cubic_on_ack,
     .on_recovery_enter = cubic_on_recovery_enter,
-    .on_recovery_dupack = cubic_on_recovery_dupack,
-    .on_recovery_partial = cubic_on_recovery_partial,
+    .on_recovery_dupack = tern_cc_reno_recovery_dupack,   /* RFC 9438 4.2: fast recovery is Reno's */
+    .on_recovery_partial = tern_cc_reno_recovery_partial,
     .on_recovery_exit = cubic_on_recovery_exit,
     .on_rto = cubic_on_rto,
     .on_idle_restart = cubic_on_idle_restart,

@@ -85,7 +85,7 @@ static void nr_on_recovery_enter(tern_cc_stat *s, void *state)
 	s->cwnd = add_sat(s->ssthresh, segs(s, 3));
 }
 
-static void nr_on_recovery_dupack(tern_cc_stat *s, void *state)
+void tern_cc_reno_recovery_dupack(tern_cc_stat *s, void *state)
 {
 	(void)state;
 	/* RFC 5681 3.2 step 4: each further duplicate is one more segment
@@ -93,7 +93,7 @@ static void nr_on_recovery_dupack(tern_cc_stat *s, void *state)
 	s->cwnd = add_sat(s->cwnd, s->mss);
 }
 
-static void nr_on_recovery_partial(tern_cc_stat *s, void *state, uint32_t acked)
+void tern_cc_reno_recovery_partial(tern_cc_stat *s, void *state, uint32_t acked)
 {
 	(void)state;
 	/* RFC 6582 3.2 step 5: deflate by what the ACK covered, then add one
@@ -150,8 +150,8 @@ const tern_cc_ops tern_cc_newreno = {
     .init = nr_init,
     .on_ack = nr_on_ack,
     .on_recovery_enter = nr_on_recovery_enter,
-    .on_recovery_dupack = nr_on_recovery_dupack,
-    .on_recovery_partial = nr_on_recovery_partial,
+    .on_recovery_dupack = tern_cc_reno_recovery_dupack,
+    .on_recovery_partial = tern_cc_reno_recovery_partial,
     .on_recovery_exit = nr_on_recovery_exit,
     .on_rto = nr_on_rto,
     .on_idle_restart = nr_on_idle_restart,
