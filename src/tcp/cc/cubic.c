@@ -12,6 +12,7 @@
  */
 #include <string.h>
 
+#include "tcp/cc/cc_math.h"
 #include "tcp/cc/cubic.h"
 
 _Static_assert(sizeof(tern_cubic) <= TERN_CC_STATE_MAX, "cubic state exceeds the TCB's reserve");
@@ -32,21 +33,6 @@ _Static_assert(sizeof(tern_cubic) <= TERN_CC_STATE_MAX, "cubic state exceeds the
 /* The cube of a time offset must fit 64 bits: (2^21)^3 = 2^63. That is
  * 34 minutes from K, where the window is saturated for any real SMSS. */
 #define TQ_MAX ((UINT64_C(1) << 21) - 1)
-
-static uint32_t add_sat(uint32_t a, uint32_t b)
-{
-	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
-}
-
-static uint32_t max_u32(uint32_t a, uint32_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
 
 static uint32_t sat32(uint64_t v)
 {

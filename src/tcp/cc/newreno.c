@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 
+#include "tcp/cc/cc_math.h"
 #include "tcp/tcp_cc.h"
 
 typedef struct newreno {
@@ -16,21 +17,6 @@ typedef struct newreno {
 } newreno;
 
 _Static_assert(sizeof(newreno) <= TERN_CC_STATE_MAX, "newreno state exceeds the TCB's reserve");
-
-static uint32_t add_sat(uint32_t a, uint32_t b)
-{
-	return a > UINT32_MAX - b ? UINT32_MAX : a + b;
-}
-
-static uint32_t max_u32(uint32_t a, uint32_t b)
-{
-	return a > b ? a : b;
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b)
-{
-	return a < b ? a : b;
-}
 
 /* k full-sized segments, in bytes */
 static uint32_t segs(const tern_cc_stat *s, uint32_t k)
