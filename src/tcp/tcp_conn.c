@@ -30,13 +30,69 @@ int tern_tcp_init(tern_stack *st)
 	if (!tcp)
 		return TERN_ENOMEM;
 	memset(tcp, 0, sizeof *tcp);
-	tcp->nbuckets = TERN_TCP_HASH;
+	size_t bytes = TERN_TCP_HASH_MIN * sizeof *tcp->buckets;
+	tcp->buckets = tern_mem_alloc(st, bytes);
+	tcp->tw_buckets = tern_mem_alloc(st, TERN_TCP_HASH_MIN * sizeof *tcp->tw_buckets);
+	if (!tcp->buckets || !tcp->tw_buckets) {
+		tern_mem_free(st, tcp->buckets, bytes);
+		tern_mem_free(st, tcp->tw_buckets, TERN_TCP_HASH_MIN * sizeof *tcp->tw_buckets);
+		tern_mem_free(st, tcp, sizeof *tcp);
+		return TERN_ENOMEM;
+	}
+	memset(tcp->buckets, 0, bytes);
+	memset(tcp->tw_buckets, 0, TERN_TCP_HASH_MIN * sizeof *tcp->tw_buckets);
+	tcp->nbuckets = TERN_TCP_HASH_MIN;
 	for (int i = 0; i < 16; i++)
 		tcp->key[i] = (uint8_t)(st->cfg.secret[i] ^ 0x5c);
 	tern_timer_init(&tcp->tw_timer, tw_expire);
 	tcp->st = st;
 	st->tcp = tcp;
 	return 0;
+}
+
+static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+
+/* Double both tables when they hold more entries than buckets. An
+ * allocation failure just leaves the chains longer. */
+static void maybe_grow(tern_tcp *tcp)
+{
+	tern_stack *st = tcp->st;
+	uint32_t n = tcp->nbuckets;
+	if (tcp->nconns + tcp->ntw <= n || n >= TERN_TCP_HASH_MAX)
+		return;
+	tern_tcb **nb = tern_mem_alloc(st, 2 * n * sizeof *nb);
+	tern_tw **nt = tern_mem_alloc(st, 2 * n * sizeof *nt);
+	if (!nb || !nt) {
+		tern_mem_free(st, nb, 2 * n * sizeof *nb);
+		tern_mem_free(st, nt, 2 * n * sizeof *nt);
+		return;
+	}
+	memset(nb, 0, 2 * n * sizeof *nb);
+	memset(nt, 0, 2 * n * sizeof *nt);
+	tern_tcb **ob = tcp->buckets;
+	tern_tw **ot = tcp->tw_buckets;
+	tcp->buckets = nb;
+	tcp->tw_buckets = nt;
+	tcp->nbuckets = 2 * n;
+	for (uint32_t b = 0; b < n; b++) {
+		while (ob[b]) {
+			tern_tcb *t = ob[b];
+			ob[b] = t->hnext;
+			uint32_t h = tuple_hash(tcp, t->local.addr, t->local.port, t->remote.addr,
+						t->remote.port);
+			t->hnext = nb[h];
+			nb[h] = t;
+		}
+		while (ot[b]) {
+			tern_tw *w = ot[b];
+			ot[b] = w->hnext;
+			uint32_t h = tuple_hash(tcp, w->laddr, w->lport, w->raddr, w->rport);
+			w->hnext = nt[h];
+			nt[h] = w;
+		}
+	}
+	tern_mem_free(st, ob, n * sizeof *ob);
+	tern_mem_free(st, ot, n * sizeof *ot);
 }
 
 static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -79,6 +135,7 @@ void tern_tcb_hash(tern_tcb *tcb)
 	tcb->hnext = tcp->buckets[h];
 	tcp->buckets[h] = tcb;
 	tcb->hashed = true;
+	maybe_grow(tcp);
 }
 
 static void unhash(tern_tcb *tcb)
@@ -251,6 +308,7 @@ static void tw_link(tern_tcp *tcp, tern_tw *tw)
 		tcp->tw_head = tw;
 	tcp->tw_tail = tw;
 	tcp->ntw++;
+	maybe_grow(tcp);
 }
 
 static void tw_unlink(tern_tcp *tcp, tern_tw *tw)
@@ -409,6 +467,8 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
+	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);
 	tern_mem_free(st, tcp, sizeof *tcp);
 	st->tcp = NULL;
 }

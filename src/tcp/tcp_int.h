@@ -4,7 +4,11 @@
 
 #include "tcp/tcp.h"
 
-#define TERN_TCP_HASH 1024  /* connection-table buckets (power of two) */
+/* Connection-table buckets (powers of two): the table starts small and
+ * doubles whenever connections and TIME-WAIT records outnumber buckets, so
+ * a lookup stays O(1) from a handful of connections to a million. */
+#define TERN_TCP_HASH_MIN 256
+#define TERN_TCP_HASH_MAX (1u << 20)
 
 /* A TIME-WAIT record: what answering a retransmitted FIN needs (with the
  * timestamp the peer insists on, RFC 7323 3.2), and the 4-tuple it holds
@@ -24,8 +28,8 @@ struct tern_tcp {
 	tern_stack *st;
 	uint8_t key[16];                  /* hash-table key (from the secret) */
 	uint32_t nbuckets, nconns;
-	tern_tcb *buckets[TERN_TCP_HASH];
-	tern_tw *tw_buckets[TERN_TCP_HASH];
+	tern_tcb **buckets;               /* nbuckets chains of TCBs */
+	tern_tw **tw_buckets;             /* nbuckets chains of TIME-WAIT records */
 	tern_tw *tw_head, *tw_tail;       /* oldest first */
 	uint32_t ntw;
 	tern_timer tw_timer;
