@@ -345,11 +345,10 @@ void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
 /* ---- RFC 8985 7: tail loss probes ------------------------------------------ */
 
 /* With SACK in use, data in flight and no recovery under way, a probe goes
- * out 2 * SRTT after the last send or ACK, well before the RTO, so that a
- * loss at the tail of a burst (with nothing behind it to raise duplicate
- * ACKs) is found by an ACK rather than a timeout. RFC 8985 7.2's MAY to add
- * a delayed-ACK allowance for a single segment in flight is not taken: a
- * spurious probe costs one segment. One probe per episode. */
+ * out a probe timeout after the last send or ACK, well before the RTO, so
+ * that a loss at the tail of a burst (with nothing behind it to raise
+ * duplicate ACKs) is found by an ACK rather than a timeout. One probe per
+ * episode. */
 void tern_tlp_arm(tern_tcb *tcb)
 {
 	if (!tcb->sack_ok || tcb->in_recovery || tcb->tlp_end || tcb->snd_una == tcb->snd_max ||
@@ -358,7 +357,14 @@ void tern_tlp_arm(tern_tcb *tcb)
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
 		return;
 	}
+	/* RFC 8985 7.2: 2 * SRTT, plus the peer's worst delayed ACK when a
+	 * single segment is out (its ACK may be held back), never under a
+	 * 10 ms floor that keeps probes from racing ordinary ACK jitter */
 	tern_time pto = 2 * tcb->rtt.srtt;
+	if (tcb->snd_max - tcb->snd_una <= tcb->smss)
+		pto += TERN_MS(200);
+	if (pto < TERN_MS(10))
+		pto = TERN_MS(10);
 	tern_time rto = tern_rtt_rto(&tcb->rtt, tcb->backoff);
 	if (pto >= rto) {
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
