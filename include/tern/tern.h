@@ -141,6 +141,8 @@ typedef struct tern_config {
 	bool tcp_no_timestamps;      /* [false] do not offer timestamps (RFC 7323) */
 	bool tcp_no_sack;            /* [false] do not offer SACK (RFC 2018) */
 	bool tcp_no_ecn;             /* [false] neither request nor accept ECN (RFC 3168) */
+	bool tcp_no_syncookies;      /* [false] drop SYNs to a full SYN queue instead of
+	                                answering with a SYN cookie (RFC 4987 3.6) */
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -235,6 +237,9 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_estab_resets, "TCP connections reset from ESTABLISHED/CLOSE-WAIT") \
 	X(tcp_no_port, "TCP segments for no connection or listener")             \
 	X(tcp_listen_overflows, "TCP SYNs refused: listen queue full")           \
+	X(tcp_syncookies_sent, "TCP SYN-ACKs sent with a SYN cookie")            \
+	X(tcp_syncookies_ok, "TCP connections built from a valid cookie ACK")   \
+	X(tcp_syncookies_failed, "TCP ACKs to a listener with a bad cookie")     \
 	X(tcp_conn_limit, "TCP connections refused: tcp_max_conns")              \
 	X(tcp_time_wait_limit, "TCP TIME-WAIT records refused: limit")           \
 	X(tcp_unacceptable, "TCP segments failing the acceptability test")      \

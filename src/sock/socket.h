@@ -44,6 +44,7 @@ struct tern_socket {
 	bool listening;
 	bool in_port_table;           /* in the TCP bound-port table */
 	uint32_t backlog, synq_len, acceptq_len;
+	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
 	struct tern_tcb *synq;        /* SYN-RECEIVED children */
 	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
 };

@@ -55,12 +55,25 @@ static bool time_wait_input(tern_stack *st, tern_tw *tw, const seg_in *s)
 
 /* ---- LISTEN (3.10.7.2) ---------------------------------------------------- */
 
-static void listen_input(struct tern_socket *ls, const seg_in *s)
+static void synchronized_input(tern_tcb *tcb, seg_in *s);
+
+static void listen_input(struct tern_socket *ls, seg_in *s)
 {
 	tern_stack *st = ls->st;
 	if (has(s, TERN_TCP_RST))
 		return;
 	if (has(s, TERN_TCP_ACK)) {
+		bool drop = false;
+		tern_tcb *c = has(s, TERN_TCP_SYN) ? NULL
+						   : tern_tcp_listener_cookie_ack(ls, s->ip, &s->h, &drop);
+		if (drop)
+			return;
+		if (c) {
+			c->segs_in++;
+			s->wnd = c->ws_ok ? (uint32_t)s->h.wnd << c->snd_wscale : s->h.wnd;
+			synchronized_input(c, s);
+			return;
+		}
 		tern_tcp_send_rst_for(st, s->ip, &s->h);
 		return;
 	}

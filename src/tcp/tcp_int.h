@@ -59,6 +59,10 @@ struct tern_socket *tern_tcp_listener_lookup(tern_stack *st, uint32_t addr, uint
 /* A SYN for a listener: make the child TCB in SYN-RECEIVED and answer. */
 void tern_tcp_listener_syn(struct tern_socket *ls, const tern_ip4_repr *ip,
 			   const tern_tcp_repr *seg);
+/* The child a valid SYN-cookie ACK rebuilds (in the SYN queue), or NULL;
+ * *drop says a valid cookie met a full accept queue (drop, do not reset). */
+struct tern_tcb *tern_tcp_listener_cookie_ack(struct tern_socket *ls, const tern_ip4_repr *ip,
+					      const tern_tcp_repr *seg, bool *drop);
 void tern_tcp_listener_established(struct tern_socket *ls, tern_tcb *child);
 void tern_tcp_listener_forget(struct tern_socket *ls, tern_tcb *child);
 

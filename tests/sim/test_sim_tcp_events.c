@@ -251,7 +251,10 @@ TT_TEST(test_half_close_lets_the_peer_keep_sending)
 TT_TEST(test_listen_backlog_overflow_is_counted_and_clients_get_in_later)
 {
 	net n;
-	TT_EQ(net_up(&n, 8, NULL), 0);
+	tern_config cfg;
+	tern_config_init(&cfg);
+	cfg.tcp_no_syncookies = true;  /* the plain queue-full path: SYNs dropped */
+	TT_EQ(net_up(&n, 8, &cfg), 0);
 	tern_socket *l, *c[6];
 	tern_endpoint any = {0, 80}, dst = {B_IP, 80};
 	TT_EQ(tern_tcp_open(B(&n), &l), 0);
@@ -274,6 +277,52 @@ TT_TEST(test_listen_backlog_overflow_is_counted_and_clients_get_in_later)
 		tern_sim_run_for(n.sim, TERN_SEC(1));
 	}
 	TT_EQ(accepted, 6);
+	tern_sim_del(n.sim);
+}
+
+/* RFC 4987 3.6: with the SYN queue full, SYN cookies let every client
+ * in without the listener holding state for it; a cookie ACK that meets a
+ * full accept queue is dropped, and the client's retransmitted request
+ * (which still carries the cookie) gets it in once the application accepts. */
+TT_TEST(test_syn_cookies_let_every_client_in_past_a_full_syn_queue)
+{
+	net n;
+	TT_EQ(net_up(&n, 18, NULL), 0);
+	tern_socket *l, *c[6];
+	tern_endpoint any = {0, 80}, dst = {B_IP, 80};
+	TT_EQ(tern_tcp_open(B(&n), &l), 0);
+	TT_EQ(tern_socket_bind(l, &any), 0);
+	TT_EQ(tern_socket_listen(l, 2), 0);
+	for (int i = 0; i < 6; i++) {
+		TT_EQ(tern_tcp_open(A(&n), &c[i]), 0);
+		TT_EQ(tern_socket_connect(c[i], &dst), TERN_EINPROGRESS);
+	}
+	tern_sim_run_for(n.sim, TERN_MS(100));
+	for (int i = 0; i < 6; i++) {
+		char req[8] = {'c', 'l', 'i', 'e', 'n', 't', (char)('0' + i), 0};
+		TT_EQ(tern_socket_send(c[i], req, 8, 0), 8);
+	}
+	int accepted = 0;
+	unsigned seen = 0;
+	for (int round = 0; round < 120 && accepted < 6; round++) {
+		tern_socket *s;
+		while (tern_socket_accept(l, &s, NULL) == 0) {
+			accepted++;
+			tern_sim_run_for(n.sim, TERN_MS(50));
+			char b[16] = {0};
+			TT_EQ(tern_socket_recv(s, b, sizeof b, 0), 8);
+			TT_CHECK(memcmp(b, "client", 6) == 0);
+			seen |= 1u << (b[6] - '0');
+		}
+		tern_sim_run_for(n.sim, TERN_SEC(1));
+	}
+	TT_EQ(accepted, 6);
+	TT_EQ(seen, 0x3fu);
+	tern_counters ct;
+	tern_stack_counters(B(&n), &ct);
+	TT_CHECK(ct.tcp_syncookies_sent >= 4);
+	TT_CHECK(ct.tcp_syncookies_ok >= 4);
+	TT_EQ(ct.tcp_syncookies_failed, 0);
 	tern_sim_del(n.sim);
 }
 
@@ -302,4 +351,5 @@ TT_MAIN(test_cut_link_times_out_connection_after_r2_retransmissions,
 	test_simultaneous_open_both_reach_established, test_simultaneous_close_both_reach_time_wait,
 	test_half_close_lets_the_peer_keep_sending,
 	test_listen_backlog_overflow_is_counted_and_clients_get_in_later,
+	test_syn_cookies_let_every_client_in_past_a_full_syn_queue,
 	test_peer_that_forgot_the_connection_resets_it)
