@@ -18,6 +18,7 @@ check tshark tshark
 check nc netcat-openbsd
 check tcpdump tcpdump
 check curl curl
+check hping3 hping3
 check python3 python3
 check sha256sum coreutils
 # The fuzz harnesses (make fuzz, and briefly in make test): clang, and the
