@@ -237,6 +237,8 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_estab_resets, "TCP connections reset from ESTABLISHED/CLOSE-WAIT") \
 	X(tcp_no_port, "TCP segments for no connection or listener")             \
 	X(tcp_listen_overflows, "TCP SYNs refused: listen queue full")           \
+	X(tcp_pmtu_lowered, "TCP path MTU lowered by fragmentation needed")     \
+	X(tcp_pmtu_ignored, "TCP fragmentation-needed not below the path MTU") \
 	X(tcp_syncookies_sent, "TCP SYN-ACKs sent with a SYN cookie")            \
 	X(tcp_syncookies_ok, "TCP connections built from a valid cookie ACK")   \
 	X(tcp_syncookies_failed, "TCP ACKs to a listener with a bad cookie")     \

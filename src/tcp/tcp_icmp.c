@@ -8,6 +8,47 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 
+/* RFC 1191 7: a router too old to report its next-hop MTU gets the next
+ * plateau below what we were sending. */
+static uint32_t plateau_below(uint32_t mtu)
+{
+	static const uint16_t plateaus[] = {32000, 17914, 8166, 4352, 2002, 1492, 1006, 576};
+	for (size_t i = 0; i < sizeof plateaus / sizeof plateaus[0]; i++)
+		if (plateaus[i] < mtu)
+			return plateaus[i];
+	return TERN_TCP_MIN_PMTU;
+}
+
+/* RFC 1191 6.1-6.4: fragmentation needed lowers the path MTU, never below
+ * the floor (RFC 5927 7.2: a forged report could otherwise shrink segments
+ * to nothing), and what is in flight goes again in smaller segments at
+ * once. That is not congestion: the window is left alone (RFC 1191 6.4). */
+static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
+{
+	tern_stack *st = tcb->st;
+	uint32_t overhead = tern_tcp_seg_overhead(tcb);
+	uint32_t now_mtu = tcb->smss + overhead;
+	if (mtu == 0)
+		mtu = plateau_below(now_mtu);
+	if (mtu < TERN_TCP_MIN_PMTU)
+		mtu = TERN_TCP_MIN_PMTU;
+	if (mtu >= now_mtu) {
+		TERN_COUNT(st, tcp_pmtu_ignored);
+		return;
+	}
+	TERN_COUNT(st, tcp_pmtu_lowered);
+	tcb->smss = (uint16_t)(mtu - overhead);
+	tcb->ccs.mss = tcb->smss;
+	if (tcb->state < TERN_TCP_ESTABLISHED || tcb->snd_max == tcb->snd_una)
+		return;
+	tern_sack_clear(tcb);
+	tern_rack_reset(tcb);
+	tcb->high_rxt = tcb->snd_una;
+	tcb->rtt_timing = false;  /* Karn: what follows is resent */
+	tcb->snd_nxt = tcb->snd_una;
+	tern_tcp_output(tcb);
+}
+
 bool tern_tcp_icmp_error(tern_stack *st, const tern_icmp_err *e)
 {
 	tern_tcb *tcb = tern_tcb_lookup(st, e->src, e->sport, e->dst, e->dport);
@@ -18,8 +59,10 @@ bool tern_tcp_icmp_error(tern_stack *st, const tern_icmp_err *e)
 		TERN_COUNT(st, tcp_icmp_out_of_window);
 		return true;
 	}
-	if (e->type == TERN_ICMP_DEST_UNREACH && e->code == TERN_ICMP_FRAG_NEEDED)
-		return true;  /* path MTU discovery (RFC 1191) is not done yet */
+	if (e->type == TERN_ICMP_DEST_UNREACH && e->code == TERN_ICMP_FRAG_NEEDED) {
+		lower_path_mtu(tcb, e->mtu);
+		return true;
+	}
 	bool opening = tcb->state == TERN_TCP_SYN_SENT || tcb->state == TERN_TCP_SYN_RECEIVED;
 	if (e->hard && opening) {
 		TERN_COUNT(st, tcp_icmp_aborts);

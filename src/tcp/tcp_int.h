@@ -74,6 +74,10 @@ void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o);
 void tern_tcp_data_options(const tern_tcb *tcb, tern_tcp_opts *o);
 /* Our timestamp clock (1 ms a tick, RFC 7323 5.4) and its offset. */
 uint32_t tern_tcp_ts_now(const tern_tcb *tcb);
+/* IP + TCP header bytes, options included, on every data segment. */
+uint32_t tern_tcp_seg_overhead(const tern_tcb *tcb);
+/* RFC 1191 / RFC 5927 7.2: the least path MTU a report may set. */
+#define TERN_TCP_MIN_PMTU 576u
 void tern_tcp_opt_init(tern_tcb *tcb);
 /* Bytes of TCP options every data segment carries. */
 uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);

@@ -97,6 +97,15 @@ static void negotiate(tern_tcb *tcb, const tern_tcp_opts *o)
 	}
 }
 
+/* Header bytes every data segment carries besides its payload: IP and TCP,
+ * the IP options of a source route, the TCP options of every segment (the
+ * timestamp). */
+uint32_t tern_tcp_seg_overhead(const tern_tcb *tcb)
+{
+	uint32_t ipopts = tcb->sr.n ? ((3u + 4u * tcb->sr.n + 3u) & ~3u) : 0;
+	return TERN_IP4_HLEN + TERN_TCP_HLEN + ipopts + tern_tcp_data_opt_len(tcb);
+}
+
 /* Eff.snd.MSS = min(SendMSS + 20, MMS_S) - 20 - IP options (3.7.1): our
  * MMS_S is the interface MTU minus the fixed IP header. */
 void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o)
@@ -105,11 +114,8 @@ void tern_tcp_take_syn_options(tern_tcb *tcb, const tern_tcp_opts *o)
 	uint32_t peer = (o->present & TERN_TCPO_MSS) ? o->mss : TCP_DEFAULT_MSS;
 	uint32_t mine = tcb->rmss;
 	uint32_t eff = peer < mine ? peer : mine;
-	/* ... less the IP options every segment carries (a source route) */
-	uint32_t ipopts = tcb->sr.n ? ((3u + 4u * tcb->sr.n + 3u) & ~3u) : 0;
-	/* ... and the TCP options every segment carries (the timestamp) */
-	ipopts += tern_tcp_data_opt_len(tcb);
-	eff = eff > ipopts ? eff - ipopts : 0;
+	uint32_t opts = tern_tcp_seg_overhead(tcb) - TERN_IP4_HLEN - TERN_TCP_HLEN;
+	eff = eff > opts ? eff - opts : 0;
 	if (eff < TCP_MIN_SND_MSS)
 		eff = TCP_MIN_SND_MSS;
 	tcb->smss = (uint16_t)eff;

@@ -145,8 +145,109 @@ TT_TEST(test_syn_to_a_broadcast_address_is_ignored)
 	fx_fini(&f);
 }
 
+/* An established connection to a peer with MSS 1460 and 3000 bytes queued:
+ * two full segments go out, Nagle holds the tail. */
+static tern_socket *established_sending(fixture *f)
+{
+	tern_socket *s = connecting(f);
+	if (!s)
+		return NULL;
+	tern_tcp_repr syn;
+	if (tern_tcp_parse(f->out[0].data + 20, f->out[0].len - 20, FX_US, FX_PEER, true, &syn))
+		return NULL;
+	uint8_t seg[64];
+	tern_tcp_repr h = {.sport = 80, .dport = syn.sport, .seq = 5000, .ack = syn.seq + 1,
+			   .flags = TERN_TCP_SYN | TERN_TCP_ACK, .wnd = 65535};
+	h.opts.present = TERN_TCPO_MSS;
+	h.opts.mss = 1460;
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, FX_US);
+	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
+	fx_input(f, buf, n, TERN_MS(1));
+	static uint8_t data[3000];
+	if (tern_socket_send(s, data, sizeof data, 0) != (long)sizeof data)
+		return NULL;
+	return s;
+}
+
+static void frag_needed_about(fixture *f, size_t pkt, uint16_t mtu)
+{
+	uint8_t quote[28];
+	memcpy(quote, f->out[pkt].data, sizeof quote);
+	uint8_t icmp[64];
+	tern_icmp4_repr m = {.type = TERN_ICMP_DEST_UNREACH, .code = TERN_ICMP_FRAG_NEEDED,
+			     .mtu = mtu, .data = quote, .data_len = sizeof quote};
+	size_t il = tern_icmp4_build(icmp, sizeof icmp, &m);
+	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_ICMP, 3, 0, false, icmp, il);
+	fx_input(f, buf, n, TERN_MS(2));
+}
+
+static size_t payload_of(fixture *f, size_t pkt, uint32_t *seq)
+{
+	tern_tcp_repr t;
+	if (tern_tcp_parse(f->out[pkt].data + 20, f->out[pkt].len - 20, FX_US, FX_PEER, true, &t))
+		return 0;
+	*seq = t.seq;
+	return t.payload_len;
+}
+
+static size_t first_data(fixture *f)
+{
+	uint32_t seq;
+	for (size_t i = 0; i < f->nout; i++)
+		if (payload_of(f, i, &seq))
+			return i;
+	return 0;
+}
+
+/* RFC 1191 6.1-6.4: fragmentation needed with a next-hop MTU of 1280
+ * makes the connection resend its flight at once in 1240-byte segments. */
+TT_TEST(test_fragmentation_needed_resegments_the_flight_to_the_reported_mtu)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	TT_CHECK(established_sending(&f) != NULL);
+	size_t first = first_data(&f);
+	uint32_t seq0, seq;
+	TT_EQ(payload_of(&f, first, &seq0), 1460);
+	size_t before = f.nout;
+	frag_needed_about(&f, first, 1280);
+	TT_CHECK(f.nout >= before + 2);
+	TT_EQ(payload_of(&f, before, &seq), 1240);
+	TT_EQ(seq, seq0);
+	TT_EQ(payload_of(&f, before + 1, &seq), 1240);
+	TT_EQ(seq, seq0 + 1240);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_pmtu_lowered, 1);
+	fx_fini(&f);
+}
+
+/* RFC 5927 7.2: a forged report cannot shrink segments below the floor
+ * (576, so 536 bytes of payload), and one not below the path MTU does
+ * nothing but count. */
+TT_TEST(test_fragmentation_needed_never_goes_below_the_floor_or_up)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	TT_CHECK(established_sending(&f) != NULL);
+	size_t first = first_data(&f), before = f.nout;
+	frag_needed_about(&f, first, 1500);
+	TT_EQ(f.nout, before);
+	frag_needed_about(&f, first, 100);
+	uint32_t seq;
+	TT_CHECK(f.nout > before);
+	TT_EQ(payload_of(&f, before, &seq), 536);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_pmtu_ignored, 1);
+	TT_EQ(c.tcp_pmtu_lowered, 1);
+	fx_fini(&f);
+}
+
 TT_MAIN(test_port_unreachable_for_our_syn_refuses_the_connection,
 	test_soft_icmp_errors_leave_the_syn_to_its_retransmissions,
 	test_syn_to_a_broadcast_address_is_ignored,
 	test_icmp_error_quoting_a_sequence_not_in_flight_is_ignored,
-	test_established_connection_survives_hard_icmp_error)
+	test_established_connection_survives_hard_icmp_error,
+	test_fragmentation_needed_resegments_the_flight_to_the_reported_mtu,
+	test_fragmentation_needed_never_goes_below_the_floor_or_up)
