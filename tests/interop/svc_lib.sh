@@ -61,12 +61,12 @@ start_tern() {
 		--peer "$PEER_ADDR/24" --stats "$@" >"$TMP/tern.out" 2>"$TMP/tern.err" &
 	TERN_PID=$!
 	local _
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		grep -q "ready" "$TMP/tern.out" 2>/dev/null && break
 		kill -0 "$TERN_PID" 2>/dev/null || fail "tern up exited before it was ready"
 		sleep 0.1
 	done
-	grep -q "ready" "$TMP/tern.out" || fail "tern up printed no ready line within 5 s"
+	grep -q "ready" "$TMP/tern.out" || fail "tern up printed no ready line within 20 s"
 	echo "ready: $(cat "$TMP/tern.out")"
 }
 

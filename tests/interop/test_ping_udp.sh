@@ -54,12 +54,12 @@ ip netns exec "$NS" "$TERN" up --tun tern0 --addr "$TERN_ADDR/24" \
 	>"$TMP/tern.out" 2>"$TMP/tern.err" &
 TERN_PID=$!
 
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	grep -q "ready" "$TMP/tern.out" 2>/dev/null && break
 	kill -0 "$TERN_PID" 2>/dev/null || fail "tern up exited before it was ready"
 	sleep 0.1
 done
-grep -q "ready" "$TMP/tern.out" || fail "tern up printed no ready line within 5 s"
+grep -q "ready" "$TMP/tern.out" || fail "tern up printed no ready line within 20 s"
 [ "$(wc -l <"$TMP/tern.out")" -eq 1 ] || fail "tern up printed more than one line"
 echo "ready: $(cat "$TMP/tern.out")"
 

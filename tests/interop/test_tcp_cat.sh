@@ -53,13 +53,13 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 sha() { sha256sum <"$1" | cut -c1-64; }
 mbps() { echo "$SIZE $1" | awk '{ printf "%.0f", $1 * 8 / ($2 > 0 ? $2 : 1) / 1000 }'; }
 
-# Wait (at most 5 s) until a Linux socket in the namespace listens on TCP port $1.
+# Wait (at most 20 s) until a Linux socket in the namespace listens on TCP port $1.
 wait_listen() {
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		in_ns ss -ltnH "sport = :$1" | grep -q . && return 0
 		sleep 0.1
 	done
-	fail "nothing listens on port $1 after 5 s"
+	fail "nothing listens on port $1 after 20 s"
 }
 
 ip netns add "$NS" || fail "cannot create network namespace $NS"
@@ -91,7 +91,7 @@ echo "ok tern -> Linux: 10 MiB in $((t1 - t0)) ms ($(mbps $((t1 - t0))) Mbit/s i
 (tcat -v -l 5001 </dev/null 2>"$TMP/cat2.err" | { sleep 0.5; cat >"$TMP/out2.bin"; }
 	echo "${PIPESTATUS[0]}" >"$TMP/cat2.status") &
 PIDS+=($!)
-for _ in $(seq 50); do
+for _ in $(seq 200); do
 	grep -q "listening" "$TMP/cat2.err" 2>/dev/null && break
 	sleep 0.1
 done
