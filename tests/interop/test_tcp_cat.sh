@@ -150,7 +150,8 @@ total=$n
 [ "$total" -gt 7000 ] || fail "capture: only $total packets for 10 MiB"
 count '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"'
 if [ "$n" -ne 0 ]; then
-	ts -Y '_ws.malformed || _ws.expert.severity >= error' | head -20
+	ts -Y '_ws.malformed || _ws.expert.severity >= error || ip.checksum.status == "Bad" || tcp.checksum.status == "Bad"' -V | head -80
+	cp "$TMP/cat.pcap" "${TERN_TEST_TMP:-/tmp}/tcp_cat-failed.pcap" 2>/dev/null
 	fail "capture: $n malformed or bad-checksum packets"
 fi
 ts -q -z expert,warn >"$TMP/expert.out" || fail "tshark -z expert"
