@@ -78,6 +78,8 @@ uint32_t tern_tcp_ts_now(const tern_tcb *tcb);
 uint32_t tern_tcp_seg_overhead(const tern_tcb *tcb);
 /* RFC 1191 / RFC 5927 7.2: the least path MTU a report may set. */
 #define TERN_TCP_MIN_PMTU 576u
+/* RFC 9293 3.7.1 (MUST-15): the send MSS when the peer sent no MSS option. */
+#define TCP_DEFAULT_MSS 536
 void tern_tcp_opt_init(tern_tcb *tcb);
 /* Bytes of TCP options every data segment carries. */
 uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);

@@ -184,7 +184,7 @@ static void send_cookie(tern_socket *ls, const tern_ip4_repr *ip, const tern_tcp
 	if (!c)
 		return;
 	uint32_t mss;
-	uint32_t peer = (o.present & TERN_TCPO_MSS) ? o.mss : 536;
+	uint32_t peer = (o.present & TERN_TCPO_MSS) ? o.mss : TCP_DEFAULT_MSS;
 	set_iss(c, tern_syncookie_iss(st, &c->local, &c->remote, seg->seq, peer, &mss));
 	if (c->ts_ok) {
 		uint32_t ts = tern_tcp_ts_now(c);

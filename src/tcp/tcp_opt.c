@@ -11,7 +11,6 @@
 #define TCP_TS_OPTLEN 12
 
 /* RFC 9293 3.7.1: without the option the peer's MSS is 536 (IPv4). */
-#define TCP_DEFAULT_MSS 536
 /* A floor on the MSS a peer may impose, so a tiny MSS cannot make us cut
  * data into thousands of segments (cf. Linux tcp_min_snd_mss). */
 #define TCP_MIN_SND_MSS 64

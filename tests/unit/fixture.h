@@ -142,6 +142,16 @@ static inline size_t fx_udp(uint8_t *buf, uint32_t src, uint16_t sport, uint32_t
 	return fx_ip4(buf, src, dst, TERN_IPPROTO_UDP, 1, 0, false, tmp, ulen);
 }
 
+/* FNV-1a over a byte stream, chained: transfer tests compare what
+ * arrived with what was sent by this hash. */
+#define FX_FNV_BASIS 0xcbf29ce484222325ull
+static inline uint64_t fx_fnv(uint64_t h, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
 #define FX_US TERN_IP4(192, 0, 2, 2)
 #define FX_PEER TERN_IP4(192, 0, 2, 1)
 

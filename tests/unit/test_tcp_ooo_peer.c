@@ -46,13 +46,6 @@ static void inject(pair *p, const tern_tcp_info *ai, uint32_t base, uint32_t off
 	fx_input(&p->side[1], pkt, k, p->now);
 }
 
-static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 {
 	pair p;
@@ -90,7 +83,7 @@ TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 	TT_CHECK(ct.tcp_ooo_segs > 0);
 	TT_CHECK(ct.tcp_ooo_drops > 0);  /* the interval limit refused some */
 	/* now the whole stream, in order, read as it comes */
-	uint64_t want = fnv(0xcbf29ce484222325ull, data, sizeof data), got_h = 0xcbf29ce484222325ull;
+	uint64_t want = fx_fnv(FX_FNV_BASIS, data, sizeof data), got_h = FX_FNV_BASIS;
 	size_t got = 0;
 	for (uint32_t off = 0, step = 0; got < sizeof data && step < 10000; step++) {
 		if (off < sizeof data)
@@ -99,7 +92,7 @@ TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 		pair_run(&p, p.now + TERN_MS(1));
 		long r;
 		while ((r = tern_socket_recv(s, b, sizeof b, 0)) > 0) {
-			got_h = fnv(got_h, b, (size_t)r);
+			got_h = fx_fnv(got_h, b, (size_t)r);
 			got += (size_t)r;
 		}
 		off = (uint32_t)got > off + 1000 ? (uint32_t)got : off + 1000;

@@ -29,13 +29,6 @@ static void spoofed_syn(pair *p, uint32_t n)
 	fx_input(&p->side[1], pkt, k, p->now);
 }
 
-static uint64_t fnv(uint64_t h, const uint8_t *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 TT_TEST(test_syn_flood_leaves_an_honest_transfer_intact_and_memory_bounded)
 {
 	pair p;
@@ -56,7 +49,7 @@ TT_TEST(test_syn_flood_leaves_an_honest_transfer_intact_and_memory_bounded)
 	for (size_t i = 0; i < sizeof data; i++)
 		data[i] = (uint8_t)(i * 7 + (i >> 9));
 	size_t sent = 0, got = 0;
-	uint64_t h_got = 0xcbf29ce484222325ull;
+	uint64_t h_got = FX_FNV_BASIS;
 	/* 200 ms steps of 1 ms, 500 spoofed SYNs each: 100,000 SYNs, 500/ms */
 	for (int step = 0; step < 2000 && got < sizeof data; step++) {
 		for (int k = 0; k < 500; k++, n++)
@@ -72,12 +65,12 @@ TT_TEST(test_syn_flood_leaves_an_honest_transfer_intact_and_memory_bounded)
 		uint8_t b[8192];
 		long r;
 		while (s && (r = tern_socket_recv(s, b, sizeof b, 0)) > 0) {
-			h_got = fnv(h_got, b, (size_t)r);
+			h_got = fx_fnv(h_got, b, (size_t)r);
 			got += (size_t)r;
 		}
 	}
 	TT_EQ(got, sizeof data);
-	TT_CHECK(h_got == fnv(0xcbf29ce484222325ull, data, sizeof data));
+	TT_CHECK(h_got == fx_fnv(FX_FNV_BASIS, data, sizeof data));
 	tern_counters ct;
 	tern_stack_counters(pair_st(&p, 1), &ct);
 	printf("# %u spoofed SYNs, %llu cookies sent, %llu ok, peak %zu bytes, %.0f ms\n", n,
