@@ -162,6 +162,7 @@ static int host_stack_up(tern_sim_host *h, size_t idx, uint32_t addr, uint8_t pr
 	if (rc < 0)
 		return rc;
 	h->addr = addr;
+	tern_sim_trace_host(h);
 	return tern_iface_add(h->st, &ic, &h->top.dev, &h->ifc);
 }
 

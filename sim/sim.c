@@ -110,6 +110,7 @@ void tern_sim_del(tern_sim *sim)
 	/* Stacks may still transmit while they are torn down; the wires
 	 * drop that instead of scheduling into a heap being freed. */
 	sim->closing = true;
+	tern_sim_trace_stop(sim);
 	for (size_t i = 0; i < sim->nhosts; i++)
 		tern_sim_host_free(sim->hosts[i]);
 	for (size_t i = 0; i < sim->heap_len; i++) {

@@ -114,7 +114,15 @@ struct tern_sim {
 	tern_sim_link **links;
 	size_t nlinks, links_cap;
 	bool running, closing;
+	/* the event trace: write gets each line; file when the sim opened it */
+	tern_pcap_write_fn trace_write;
+	void *trace_ctx;
+	FILE *trace_file;
+	bool trace_lost;
 };
+
+/* trace.c: point h's stack at the simulation's trace (if any) */
+void tern_sim_trace_host(tern_sim_host *h);
 
 /* sim.c */
 int tern_sim_schedule(tern_sim *sim, struct sim_event *ev);

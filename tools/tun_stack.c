@@ -135,6 +135,9 @@ int tun_stack_opt(tun_stack_opts *o, int c, const char *arg)
 	case TUN_OPT_STATS:
 		o->stats = true;
 		return 0;
+	case TUN_OPT_TRACE:
+		o->trace = arg;
+		return 0;
 	case TUN_OPT_LOSS:
 		return opt_prob(o, "loss", arg, &o->fault.loss);
 	case TUN_OPT_DUP:
@@ -224,6 +227,11 @@ static int open_stack(tun_stack *ts)
 	int rc = tern_stack_new(&ts->cfg, &ts->st);
 	if (rc < 0)
 		return tun_stack_fail(ts, "cannot create the stack", rc);
+	if (o->trace) {
+		if ((rc = tern_trace_file_open(o->trace, "tern", &ts->trace)) < 0)
+			return tun_stack_fail(ts, o->trace, rc);
+		tern_stack_set_trace(ts->st, tern_trace_file_event, ts->trace);
+	}
 	if ((rc = tern_iface_add(ts->st, &ic, ts->top, &ts->ifc)) < 0)
 		return tun_stack_fail(ts, "cannot add the interface", rc);
 	/* A narrower --addr prefix (e.g. /32) still has to reach the peer. */
@@ -288,6 +296,8 @@ int tun_stack_close(tun_stack *ts)
 	tern_dev_del(ts->tun);
 	if (ts->pcap && (rc = tern_pcap_file_close(ts->pcap)) < 0)
 		rc = tun_stack_fail(ts, ts->o.pcap, rc);
+	if (ts->trace && tern_trace_file_close(ts->trace) < 0)
+		rc = tun_stack_fail(ts, ts->o.trace, -EIO);
 	tern_loop_del(ts->loop);
 	memset(ts, 0, sizeof *ts);
 	return rc;

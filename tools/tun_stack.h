@@ -29,6 +29,7 @@ enum {
 	TUN_OPT_DELAY,
 	TUN_OPT_SEED,
 	TUN_OPT_STATS,
+	TUN_OPT_TRACE,
 	TUN_OPT_END,
 };
 
@@ -45,7 +46,8 @@ enum {
 	{"corrupt", required_argument, NULL, TUN_OPT_CORRUPT}, \
 	{"delay", required_argument, NULL, TUN_OPT_DELAY},     \
 	{"seed", required_argument, NULL, TUN_OPT_SEED},       \
-	{"stats", no_argument, NULL, TUN_OPT_STATS}
+	{"stats", no_argument, NULL, TUN_OPT_STATS},           \
+	{"trace", required_argument, NULL, TUN_OPT_TRACE}
 /* clang-format on */
 
 /* The short forms, for a getopt_long option string. */
@@ -63,7 +65,8 @@ enum {
 	"                  fault probabilities, 0..1, each direction\n"                            \
 	"  --delay MS      extra delay each direction, 0..60000 ms\n"                              \
 	"  --seed N        fault injector seed [random]\n"                                         \
-	"  --stats         print counters to stderr on exit\n"
+	"  --stats         print counters to stderr on exit\n"                                     \
+	"  --trace FILE    write TCP's events as JSON lines (docs/TRACE.md)\n"
 #define TUN_STACK_USAGE                                                                            \
 	TUN_STACK_USAGE_WITH("--tun NAME      ", "--addr A/P      ", "--peer A/P      ",           \
 	                     "--mtu N         ", "--pcap FILE     ")
@@ -73,7 +76,7 @@ enum {
 
 typedef struct tun_stack_opts {
 	const char *prog; /* "tern cat": the prefix of every message */
-	const char *tun, *pcap;
+	const char *tun, *pcap, *trace;
 	uint32_t addr, peer, mtu;
 	uint8_t prefix, peer_prefix;
 	bool have_addr, have_peer, faulty, seeded, stats;
@@ -103,6 +106,7 @@ typedef struct tun_stack {
 	tern_iface *ifc;
 	tern_dev *tun, *tap, *fault, *top;
 	FILE *pcap;
+	tern_trace_file *trace;
 	tern_loop *loop;
 } tun_stack;
 

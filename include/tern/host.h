@@ -67,6 +67,22 @@ int tern_pcap_file_write(void *ctx, const void *buf, size_t len);
 /* Flush and close. Returns 0, or a negative errno if any data was lost. */
 int tern_pcap_file_close(FILE *f);
 
+/* ---- event trace file (docs/TRACE.md) ------------------------------------ */
+
+typedef struct tern_trace_file tern_trace_file;
+
+/* Create (truncate) path for the event trace, one JSON line per event;
+ * host (letters, digits, '-', '_', '.') names the stack in every line, "tern"
+ * when NULL. Errors: negative errno from fopen, -ENOMEM. */
+int tern_trace_file_open(const char *path, const char *host, tern_trace_file **out);
+
+/* A tern_trace_fn: ctx is the tern_trace_file. Lines longer than the
+ * writer's buffer are written whole (it formats twice). */
+void tern_trace_file_event(void *ctx, const tern_trace_event *ev);
+
+/* Flush and close. Returns 0, or a negative errno if any line was lost. */
+int tern_trace_file_close(tern_trace_file *tf);
+
 /* ---- event loop ----------------------------------------------------------- */
 
 typedef struct tern_loop tern_loop;

@@ -179,6 +179,20 @@ int tern_sim_capture_link(tern_sim_link *l, tern_pcap_write_fn write, void *ctx)
 int tern_sim_pcap_host(tern_sim_host *h, const char *path);
 int tern_sim_pcap_link(tern_sim_link *l, const char *path);
 
+/* ---- event trace (docs/TRACE.md) ------------------------------------------ */
+
+/* Every host's TCP events, present hosts and those added later, as JSON
+ * lines in virtual time, each naming its host; write gets one whole line
+ * per call (ctx may be a tern_sim_buf). Replaces an earlier trace.
+ * Errors: TERN_EINVAL. */
+int tern_sim_trace(tern_sim *sim, tern_pcap_write_fn write, void *ctx);
+/* The same into a file the simulation owns: closed by tern_sim_trace_stop
+ * or tern_sim_del. Errors also: the negated errno of fopen. */
+int tern_sim_trace_file(tern_sim *sim, const char *path);
+/* Stop tracing; close the file, if the simulation opened one. Returns 0, or
+ * -EIO when a line could not be written. */
+int tern_sim_trace_stop(tern_sim *sim);
+
 /* A growing memory buffer usable as a capture writer (ctx = the buffer),
  * so tests can compare capture bytes. Start it zeroed. */
 typedef struct tern_sim_buf {

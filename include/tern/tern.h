@@ -100,6 +100,76 @@ typedef struct tern_allocator {
  * choice and jitter; never for secrets (those derive from cfg.secret). */
 typedef uint64_t (*tern_random_fn)(void *ctx);
 
+/* ---- event trace (docs/TRACE.md) ------------------------------------------ */
+
+/* What TCP decides, as it decides it. Set tern_config.trace (or call
+ * tern_stack_set_trace) to receive each event; unset, no event is built. */
+typedef enum tern_trace_kind {
+	TERN_TRACE_SEG_OUT,  /* a segment leaves */
+	TERN_TRACE_SEG_IN,   /* a segment arrives (checksum good) */
+	TERN_TRACE_STATE,    /* RFC 9293 state change */
+	TERN_TRACE_RTT,      /* an RTT sample (RFC 6298) */
+	TERN_TRACE_CWND,     /* cwnd or ssthresh changed */
+	TERN_TRACE_RTX,      /* a retransmission is decided */
+	TERN_TRACE_TIMER,    /* a TCP timer armed, stopped or fired */
+	TERN_TRACE_DROP,     /* a segment dropped; the counter that counted it */
+} tern_trace_kind;
+
+/* Why a segment is sent again. */
+typedef enum tern_trace_rtx {
+	TERN_RTX_NONE, TERN_RTX_FAST, TERN_RTX_RACK, TERN_RTX_RTO, TERN_RTX_TLP,
+	TERN_RTX_SYN, TERN_RTX_PMTU,
+} tern_trace_rtx;
+
+/* A segment as on the wire (host byte order), its options flattened. */
+typedef struct tern_trace_seg {
+	uint32_t seq, ack, len;     /* len: data bytes, SYN and FIN not counted */
+	uint16_t win;               /* the window field, unscaled */
+	uint8_t flags;              /* TERN_TCPF_* */
+	uint8_t rtx;                /* tern_trace_rtx, on TERN_TRACE_SEG_OUT */
+	bool has_mss, has_ws, sack_ok, has_ts;
+	uint16_t mss;
+	uint8_t ws;
+	uint8_t nsack;
+	uint32_t tsval, tsecr;
+	uint32_t sack[4][2];        /* [left, right) blocks, nsack of them */
+} tern_trace_seg;
+
+/* Segment flags as in the TCP header (RFC 9293 3.1, RFC 3168 6.1). */
+enum {
+	TERN_TCPF_FIN = 0x01, TERN_TCPF_SYN = 0x02, TERN_TCPF_RST = 0x04,
+	TERN_TCPF_PSH = 0x08, TERN_TCPF_ACK = 0x10, TERN_TCPF_URG = 0x20,
+	TERN_TCPF_ECE = 0x40, TERN_TCPF_CWR = 0x80,
+};
+
+typedef struct tern_trace_event {
+	tern_trace_kind kind;
+	tern_time t;                     /* the stack's time when it happened */
+	uint32_t laddr, raddr;           /* the connection (host byte order) */
+	uint16_t lport, rport;
+	union {
+		tern_trace_seg seg;                                  /* SEG_OUT, SEG_IN */
+		struct { int old, now; const char *cause; } state;   /* TERN_TCP_* */
+		struct { tern_time sample, srtt, rttvar, rto; } rtt; /* microseconds */
+		struct { uint32_t cwnd, ssthresh; const char *reason; } cwnd;
+		struct { uint8_t why; uint32_t seq, len; } rtx;      /* tern_trace_rtx */
+		struct { const char *timer, *action; tern_time at; } timer;
+		struct { const char *counter; } drop;
+	} u;
+} tern_trace_event;
+
+/* Called synchronously from inside the stack: it must not call back into
+ * the stack. The event and its strings live only for the call. */
+typedef void (*tern_trace_fn)(void *ctx, const tern_trace_event *ev);
+
+/* Write ev as one JSON line (docs/TRACE.md, with a trailing newline) into
+ * buf, host naming the stack. Returns the length it needs (as snprintf:
+ * when that is >= cap the line was cut short; buf is always terminated). */
+size_t tern_trace_format(const tern_trace_event *ev, const char *host, char *buf, size_t cap);
+/* Name of a retransmission cause ("fast", "rack", "rto", "tlp", "syn",
+ * "pmtu"; "" for none). */
+const char *tern_trace_rtx_name(int why);
+
 typedef struct tern_config {
 	tern_allocator allocator;   /* required */
 	tern_random_fn random;      /* required */
@@ -143,6 +213,10 @@ typedef struct tern_config {
 	bool tcp_no_ecn;             /* [false] neither request nor accept ECN (RFC 3168) */
 	bool tcp_no_syncookies;      /* [false] drop SYNs to a full SYN queue instead of
 	                                answering with a SYN cookie (RFC 4987 3.6) */
+
+	/* Observation */
+	tern_trace_fn trace;         /* [NULL] event trace (docs/TRACE.md) */
+	void *trace_ctx;
 } tern_config;
 
 /* Fill cfg with defaults; allocator and random stay unset (the core cannot
@@ -160,6 +234,8 @@ typedef struct tern_dev tern_dev;
 int tern_stack_new(const tern_config *cfg, tern_stack **out);
 /* Destroy a stack, its sockets and interfaces. Devices stay the caller's. */
 void tern_stack_del(tern_stack *st);
+/* Start (fn non-NULL) or stop the event trace; replaces cfg.trace. */
+void tern_stack_set_trace(tern_stack *st, tern_trace_fn fn, void *ctx);
 
 /* Hand one received IP packet to the stack. The stack does not keep pkt.
  * Malformed packets are dropped and counted, never fatal. */

@@ -78,6 +78,7 @@ void tern_stack_del(tern_stack *st)
 {
 	if (!st)
 		return;
+	st->cfg.trace = NULL;  /* teardown is not traffic; the sink may be gone */
 	tern_sockets_free_all(st);
 	tern_tcp_free(st);
 	tern_reasm_free(st);
@@ -93,6 +94,12 @@ void tern_stack_del(tern_stack *st)
 	tern_mem_free(st, st->routes, st->routes_cap * sizeof *st->routes);
 	tern_pkt_pool_free(st, &st->pool);
 	st->cfg.allocator.free(st->cfg.allocator.ctx, st, sizeof *st);
+}
+
+void tern_stack_set_trace(tern_stack *st, tern_trace_fn fn, void *ctx)
+{
+	st->cfg.trace = fn;
+	st->cfg.trace_ctx = fn ? ctx : NULL;
 }
 
 static void advance_clock(tern_stack *st, tern_time now)

@@ -146,6 +146,11 @@ struct tern_tcb {
 
 	/* statistics */
 	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+
+	/* event trace (tcp_trace.h) */
+	uint8_t xmit_rtx;              /* why the segment being sent is resent */
+	uint8_t rewind_why;            /* why SND.NXT last stepped back (go-back-N) */
+	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
 
 /* ---- tcp_conn.c ---------------------------------------------------------- */
@@ -156,8 +161,9 @@ tern_tcb *tern_tcb_new(tern_stack *st);
 void tern_tcb_hash(tern_tcb *tcb);
 tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t raddr,
 			  uint16_t rport);
-/* Enter a new state; CLOSED frees the TCB (or leaves it to the socket). */
-void tern_tcb_set_state(tern_tcb *tcb, uint8_t state);
+/* Enter a new state; CLOSED frees the TCB (or leaves it to the socket).
+ * cause: a short phrase for the trace (docs/TRACE.md). */
+void tern_tcb_set_state(tern_tcb *tcb, uint8_t state, const char *cause);
 /* Tear the connection down with an error for the application. */
 void tern_tcb_drop(tern_tcb *tcb, int err);
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 us clock. */
@@ -204,9 +210,9 @@ void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_t
 /* SACK recovery's senders: one new segment within the peer's window, and
  * a retransmission of [seq, seq + len). */
 bool tern_tcp_send_new_segment(tern_tcb *tcb);
-void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len);
-/* Retransmit the oldest unacknowledged segment. */
-void tern_tcp_retransmit_first(tern_tcb *tcb);
+void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len, int why);
+/* Retransmit the oldest unacknowledged segment; why: tern_trace_rtx. */
+void tern_tcp_retransmit_first(tern_tcb *tcb, int why);
 uint32_t tern_tcp_rcv_window(const tern_tcb *tcb);
 
 /* ---- tcp_sack.c ----------------------------------------------------------- */

@@ -9,6 +9,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 static const char *const state_names[] = {
 	"CLOSED", "LISTEN", "SYN-SENT", "SYN-RECEIVED", "ESTABLISHED", "FIN-WAIT-1",
@@ -246,11 +247,12 @@ static void enter_closed(tern_tcb *tcb)
 	tcb_free(tcb);
 }
 
-void tern_tcb_set_state(tern_tcb *tcb, uint8_t state)
+void tern_tcb_set_state(tern_tcb *tcb, uint8_t state, const char *cause)
 {
 	uint8_t old = tcb->state;
 	if (old == state)
 		return;
+	tern_trace_state(tcb, old, state, cause);
 	if (state == TERN_TCP_CLOSED) {
 		enter_closed(tcb);
 		return;
@@ -261,10 +263,26 @@ void tern_tcb_set_state(tern_tcb *tcb, uint8_t state)
 	tern_tcb_notify(tcb);
 }
 
+/* The trace's word for why a connection ended (docs/TRACE.md). */
+static const char *drop_cause(const tern_tcb *tcb, int err)
+{
+	switch (err) {
+	case 0:
+		return tcb->state == TERN_TCP_LAST_ACK ? "rcv ACK of FIN" : "rcv RST";
+	case TERN_ECONNRESET:
+	case TERN_ECONNREFUSED:
+		return "rcv RST";
+	case TERN_ETIMEDOUT:
+		return "timeout";
+	default:
+		return "abort";
+	}
+}
+
 void tern_tcb_drop(tern_tcb *tcb, int err)
 {
 	tcb->err = err;
-	tern_tcb_set_state(tcb, TERN_TCP_CLOSED);
+	tern_tcb_set_state(tcb, TERN_TCP_CLOSED, drop_cause(tcb, err));
 }
 
 /* The application closed its socket. A TCB that is already out of the
@@ -355,6 +373,9 @@ static void tw_expire(tern_timer *t, tern_time now)
 	tern_stack *st = tcp->st;
 	while (tcp->tw_head && tcp->tw_head->expire <= now) {
 		tern_tw *tw = tcp->tw_head;
+		if (TERN_TRACING(st))
+			tern_trace_state_tuple_(st, tw->laddr, tw->lport, tw->raddr, tw->rport,
+						TERN_TCP_TIME_WAIT, TERN_TCP_CLOSED, "2MSL");
 		tw_unlink(tcp, tw);
 		tern_mem_free(st, tw, sizeof *tw);
 	}
@@ -411,6 +432,10 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 	if (tcb->listener)
 		tern_tcp_listener_forget(tcb->listener, tcb);
 	tern_sndbuf_free(st, &tcb->snd);
+	const char *cause = tcb->state == TERN_TCP_FIN_WAIT_2 ? "rcv FIN" : "rcv ACK of FIN";
+	tern_trace_state(tcb, tcb->state, TERN_TCP_TIME_WAIT, cause);
+	if (!tw)
+		tern_trace_state(tcb, TERN_TCP_TIME_WAIT, TERN_TCP_CLOSED, "time-wait limit");
 	/* A socket still holding the TCB sees TIME-WAIT until it closes. */
 	tcb->state = tw ? TERN_TCP_TIME_WAIT : TERN_TCP_CLOSED;
 	if (tcb->sock)

@@ -46,6 +46,7 @@ static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
 	tcb->high_rxt = tcb->snd_una;
 	tcb->rtt_timing = false;  /* Karn: what follows is resent */
 	tcb->snd_nxt = tcb->snd_una;
+	tcb->rewind_why = TERN_RTX_PMTU;
 	tern_tcp_output(tcb);
 }
 

@@ -7,6 +7,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 typedef struct seg_in {
 	const tern_ip4_repr *ip;
@@ -22,6 +23,7 @@ static bool has(const seg_in *s, uint8_t f) { return (s->h.flags & f) != 0; }
 static void closed_input(tern_stack *st, const seg_in *s)
 {
 	TERN_COUNT(st, tcp_no_port);
+	tern_trace_drop(st, s->ip, &s->h, "tcp_no_port");
 	tern_tcp_send_rst_for(st, s->ip, &s->h);
 }
 
@@ -95,21 +97,24 @@ static void take_peer_window(tern_tcb *tcb, const seg_in *s)
 static void establish(tern_tcb *tcb)
 {
 	tcb->cc->init(&tcb->ccs, tcb->cc_state);
+	tern_trace_cwnd(tcb, "init");
 	tcb->last_rcv = tcb->st->now;
 	if (tcb->keepalive_on)
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + tcb->keep_idle);
-	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED);
+	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED, "rcv ACK of SYN");
 	/* 3.10.4: a CLOSE queued in SYN-RECEIVED is processed on entering
 	 * ESTABLISHED: its FIN goes out now, so the state is FIN-WAIT-1. */
 	if (tcb->fin_queued)
-		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1);
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1, "close");
 }
 
 /* A sample from the SYN exchange when the SYN was not retransmitted. */
 static void handshake_rtt(tern_tcb *tcb)
 {
-	if (tcb->backoff == 0 && tcb->rtt_timing)
+	if (tcb->backoff == 0 && tcb->rtt_timing) {
 		tern_rtt_sample(&tcb->rtt, tcb->st->now - tcb->rtt_start);
+		tern_trace_rtt(tcb, tcb->st->now - tcb->rtt_start);
+	}
 	tcb->rtt_timing = false;
 	tcb->backoff = 0;
 	tcb->first_rexmt_at = 0;
@@ -161,6 +166,7 @@ static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 		return;
 	}
 	/* Simultaneous open (3.5 figure 7): answer with SYN-ACK. */
+	tern_trace_state(tcb, tcb->state, TERN_TCP_SYN_RECEIVED, "rcv SYN");
 	tcb->state = TERN_TCP_SYN_RECEIVED;
 	tcb->snd_nxt = tcb->iss;
 	tern_tcp_output_soon(tcb);
@@ -233,12 +239,14 @@ static bool paws_ok(tern_tcb *tcb, const seg_in *s)
 		return true;
 	if (!(s->h.opts.present & TERN_TCPO_TS)) {
 		TERN_COUNT(tcb->st, tcp_ts_missing);
+		tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_ts_missing");
 		return false;
 	}
 	if (!seq_lt(s->h.opts.ts_val, tcb->ts_recent) ||
 	    tcb->st->now - tcb->ts_recent_at > TERN_SEC(24 * 24 * 3600))
 		return true;
 	TERN_COUNT(tcb->st, tcp_paws_drops);
+	tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_paws_drops");
 	tern_tcp_send_oow_ack(tcb);
 	return false;
 }
@@ -261,6 +269,7 @@ static bool check_seq(tern_tcb *tcb, seg_in *s)
 	zero_window_allowance(tcb, s);
 	if (!acceptable(tcb, s)) {
 		TERN_COUNT(tcb->st, tcp_unacceptable);
+		tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_unacceptable");
 		if (s->h.payload_len && seq_leq(s->h.seq + (uint32_t)s->h.payload_len, tcb->rcv_nxt))
 			tern_sack_note_duplicate(tcb, s->h.seq, s->h.seq + (uint32_t)s->h.payload_len);
 		if (!has(s, TERN_TCP_RST))
@@ -328,7 +337,7 @@ static bool syn_received_dup_syn(tern_tcb *tcb, seg_in *s)
 	    has(s, TERN_TCP_RST) || s->h.seq != tcb->irs)
 		return true;
 	if (!has(s, TERN_TCP_ACK)) {
-		tern_tcp_retransmit_first(tcb);
+		tern_tcp_retransmit_first(tcb, TERN_RTX_SYN);
 		return false;
 	}
 	s->h.flags &= (uint8_t)~TERN_TCP_SYN;
@@ -374,9 +383,10 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	tcb->in_recovery = true;
 	tcb->recover = tcb->snd_max;
 	tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
+	tern_trace_cwnd(tcb, "loss");
 	tcb->rtt_timing = false;
 	if (!tcb->sack_ok) {
-		tern_tcp_retransmit_first(tcb);
+		tern_tcp_retransmit_first(tcb, TERN_RTX_FAST);
 		return;
 	}
 	TERN_COUNT(tcb->st, tcp_sack_recoveries);
@@ -385,12 +395,14 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	uint32_t seq = tcb->snd_una, len = tcb->snd_max - tcb->snd_una;
 	len = len < tcb->smss ? len : tcb->smss;
 	/* RFC 6675 5 step 4.3, or with RACK its first lost segment */
-	if (!tern_rack_tracking(tcb) || tern_rack_next_lost(tcb, &seq, &len)) {
-		tern_tcp_resend(tcb, seq, len);
+	bool by_rack = tern_rack_tracking(tcb);
+	if (!by_rack || tern_rack_next_lost(tcb, &seq, &len)) {
+		tern_tcp_resend(tcb, seq, len, by_rack ? TERN_RTX_RACK : TERN_RTX_FAST);
 		tcb->high_rxt = seq + len;
 		tcb->prr_out = len;
 	}
 	tern_prr_ack(tcb, 0);
+	tern_trace_cwnd(tcb, "recovery");
 }
 
 /* RFC 5681 3.2, RFC 6582 3.2, RFC 6675 5: count duplicate ACKs; the third
@@ -415,6 +427,7 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 			tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
 		else  /* RFC 6937: DeliveredData is the newly SACKed bytes */
 			tern_prr_ack(tcb, tern_sack_bytes(tcb) - sacked);
+		tern_trace_cwnd(tcb, "recovery");
 		return;
 	}
 	tcb->dupacks++;
@@ -446,6 +459,8 @@ static tern_time rtt_from_ack(tern_tcb *tcb, const seg_in *s)
 	}
 	if (sample && (!tcb->ccs.min_rtt || sample < tcb->ccs.min_rtt))
 		tcb->ccs.min_rtt = sample;
+	if (sample)
+		tern_trace_rtt(tcb, sample);
 	return sample;
 }
 
@@ -479,16 +494,20 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
 			tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+			tern_trace_cwnd(tcb, "exit");
 			tern_rack_recovery_done(tcb);
 		} else if (!tcb->sack_ok) {
 			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
-			tern_tcp_retransmit_first(tcb);
+			tern_trace_cwnd(tcb, "recovery");
+			tern_tcp_retransmit_first(tcb, TERN_RTX_FAST);
 		} else {  /* RFC 6937: DeliveredData = delta SND.UNA + delta SACKed */
 			int64_t d = (int64_t)acked + tern_sack_bytes(tcb) - sacked;
 			tern_prr_ack(tcb, d > 0 ? (uint32_t)d : 0);
+			tern_trace_cwnd(tcb, "recovery");
 		}
 	} else {
 		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
+		tern_trace_cwnd(tcb, "ack");
 		/* RFC 6675 5 (C) and RFC 8985: a cumulative ACK can also reveal a loss */
 		if (rack_lost || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
 			tern_tcp_enter_recovery(tcb);
@@ -535,6 +554,7 @@ static void ecn_echo(tern_tcb *tcb, const seg_in *s)
 		tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
 	}
 	TERN_COUNT(tcb->st, tcp_ecn_reductions);
+	tern_trace_cwnd(tcb, "ecn");
 	tcb->ecn_recover = tcb->snd_max;
 	tcb->cwr_pending = true;
 }
@@ -549,6 +569,7 @@ static bool check_ack(tern_tcb *tcb, const seg_in *s)
 	/* RFC 5961 5: acceptable only within [SND.UNA - MAX.SND.WND, SND.NXT] */
 	if (seq_gt(ack, tcb->snd_max) || seq_lt(ack, tcb->snd_una - tcb->max_snd_wnd)) {
 		TERN_COUNT(tcb->st, tcp_ack_too_new);
+		tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_ack_too_new");
 		tern_tcp_send_oow_ack(tcb);
 		return false;
 	}
@@ -584,7 +605,7 @@ static bool our_fin_acked(tern_tcb *tcb)
 		return true;
 	switch (tcb->state) {
 	case TERN_TCP_FIN_WAIT_1:
-		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_2);
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_2, "rcv ACK of FIN");
 		if (!tcb->sock)
 			tern_tcp_timer_set(tcb, TCPT_LINGER, tcb->st->now + tcb->st->cfg.tcp_fin_wait2);
 		return true;
@@ -644,6 +665,7 @@ static void process_text(tern_tcb *tcb, seg_in *s)
 	int adv = tern_rcvbuf_place(st, &tcb->rcv, off, s->h.payload, (uint32_t)s->h.payload_len);
 	if (adv < 0) {
 		TERN_COUNT(st, tcp_ooo_drops);
+		tern_trace_drop(st, s->ip, &s->h, "tcp_ooo_drops");
 		tcb->ack_now = true;
 		return;
 	}
@@ -675,10 +697,10 @@ static bool process_fin(tern_tcb *tcb, const seg_in *s)
 	switch (tcb->state) {
 	case TERN_TCP_SYN_RECEIVED:
 	case TERN_TCP_ESTABLISHED:
-		tern_tcb_set_state(tcb, TERN_TCP_CLOSE_WAIT);
+		tern_tcb_set_state(tcb, TERN_TCP_CLOSE_WAIT, "rcv FIN");
 		break;
 	case TERN_TCP_FIN_WAIT_1:
-		tern_tcb_set_state(tcb, TERN_TCP_CLOSING);
+		tern_tcb_set_state(tcb, TERN_TCP_CLOSING, "rcv FIN");
 		break;
 	case TERN_TCP_FIN_WAIT_2:
 		tern_tcp_send_ack(tcb);
@@ -766,6 +788,7 @@ void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr 
 		TERN_COUNT(st, tcp_in_errs);
 		return;
 	}
+	tern_trace_seg_in(st, ip, &s.h);
 	/* RFC 1122 4.2.3.10: segments to broadcast or multicast are dropped. */
 	if (!tern_ip4_local_iface(st, ip->dst)) {
 		TERN_COUNT(st, tcp_in_errs);

@@ -7,6 +7,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 #include "tcp/tcp_syncookie.h"
 
 static tern_socket_list *port_bucket(tern_stack *st, uint16_t port)
@@ -149,6 +150,7 @@ static tern_tcb *child_new(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->max_snd_wnd = syn->wnd;
 	tern_tcp_take_syn_options(c, opts);
 	c->ecn_ok = ecn && !st->cfg.tcp_no_ecn;
+	tern_trace_state(c, TERN_TCP_LISTEN, TERN_TCP_SYN_RECEIVED, "rcv SYN");
 	c->state = TERN_TCP_SYN_RECEIVED;
 	return c;
 }

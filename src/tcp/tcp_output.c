@@ -8,6 +8,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 /* RFC 9293 3.8.6.2.2 / RFC 1122 4.2.3.3: move the right edge only by at
  * least min(half the buffer, one MSS), and never shrink it (RFC 9293
@@ -120,6 +121,8 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		tern_rack_on_send(tcb, seq, seq + len + !!(flags & TERN_TCP_FIN));
 	TERN_COUNT(st, tcp_out_segs);
 	tcb->segs_out++;
+	tern_trace_seg_out(tcb, &h, len);
+	tcb->xmit_rtx = TERN_RTX_NONE;
 	if (h.flags & TERN_TCP_ACK) {
 		tcb->ack_now = false;
 		tcb->delack_segs = 0;
@@ -237,6 +240,7 @@ void tern_tcp_send_bare(tern_stack *st, uint32_t laddr, uint16_t lport, uint32_t
 	if (flags & TERN_TCP_RST)
 		TERN_COUNT(st, tcp_out_rsts);
 	TERN_COUNT(st, tcp_out_segs);
+	tern_trace_seg_bare(st, laddr, raddr, &h);
 	tern_ip4_output(st, p, &o);
 }
 
@@ -266,7 +270,7 @@ static void arm_rexmt(tern_tcb *tcb)
 static uint32_t fin_seq(const tern_tcb *tcb) { return tcb->snd_una + tcb->snd.len; }
 
 
-void tern_tcp_retransmit_first(tern_tcb *tcb)
+void tern_tcp_retransmit_first(tern_tcb *tcb, int why)
 {
 	uint8_t flags = 0;
 	uint32_t len = 0;
@@ -287,6 +291,7 @@ void tern_tcp_retransmit_first(tern_tcb *tcb)
 	uint32_t seq = (flags & TERN_TCP_SYN) ? tcb->iss : tcb->snd_una;
 	TERN_COUNT(tcb->st, tcp_retrans_segs);
 	tcb->retransmits++;
+	tern_trace_rexmit(tcb, (flags & TERN_TCP_SYN) ? TERN_RTX_SYN : why, seq, len);
 	tern_tcp_xmit(tcb, seq, len, flags | (len ? TERN_TCP_PSH : 0));
 	uint32_t end = seq + len + !!(flags & (TERN_TCP_SYN | TERN_TCP_FIN));
 	if (seq_gt(end, tcb->snd_nxt))
@@ -337,6 +342,7 @@ static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
 	if (seq_lt(tcb->snd_nxt, tcb->snd_max)) {
 		TERN_COUNT(tcb->st, tcp_retrans_segs);
 		tcb->retransmits++;
+		tern_trace_rexmit(tcb, tcb->rewind_why ? tcb->rewind_why : TERN_RTX_RTO, tcb->snd_nxt, len);
 	} else if (!tcb->rtt_timing && len) {
 		tcb->rtt_timing = true;  /* Karn: time only new data */
 		tcb->rtt_seq = tcb->snd_nxt;
@@ -400,7 +406,7 @@ bool tern_tcp_send_new_segment(tern_tcb *tcb)
 
 /* Retransmit [seq, seq + len) from the send ring, with the FIN when the
  * range reaches it (SACK recovery's NextSeg rule 1). */
-void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len)
+void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len, int why)
 {
 	uint32_t data_end = fin_seq(tcb);
 	uint8_t flags = TERN_TCP_ACK;
@@ -411,6 +417,7 @@ void tern_tcp_resend(tern_tcb *tcb, uint32_t seq, uint32_t len)
 	}
 	TERN_COUNT(tcb->st, tcp_retrans_segs);
 	tcb->retransmits++;
+	tern_trace_rexmit(tcb, why, seq, len);
 	tern_tcp_xmit(tcb, seq, len, flags);
 }
 
@@ -430,6 +437,7 @@ static void check_persist(tern_tcb *tcb)
 			tern_tcp_timer_clear(tcb, TCPT_REXMT);
 			tcb->backoff = 0;
 			tcb->snd_nxt = tcb->snd_una;
+			tcb->rewind_why = TERN_RTX_RTO;
 		}
 		waiting = true;
 	}

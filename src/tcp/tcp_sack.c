@@ -4,6 +4,7 @@
  * Proportional Rate Reduction (RFC 6937). */
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 /* RFC 6675 2: DupThresh */
 #define DUP_THRESH 3
@@ -280,9 +281,9 @@ void tern_sack_recovery_output(tern_tcb *tcb)
 			return;
 		uint32_t seq, len;
 		/* lost by RACK's clock (RFC 8985), or by RFC 6675's count */
-		if ((tern_rack_tracking(tcb) && tern_rack_next_lost(tcb, &seq, &len)) ||
-		    next_lost(tcb, &seq, &len)) {
-			tern_tcp_resend(tcb, seq, len);
+		bool by_rack = tern_rack_tracking(tcb) && tern_rack_next_lost(tcb, &seq, &len);
+		if (by_rack || next_lost(tcb, &seq, &len)) {
+			tern_tcp_resend(tcb, seq, len, by_rack ? TERN_RTX_RACK : TERN_RTX_FAST);
 			tcb->high_rxt = seq_max(tcb->high_rxt, seq + len);
 			tcb->prr_out += len;
 			continue;
@@ -383,7 +384,7 @@ void tern_tlp_probe(tern_tcb *tcb)
 	if (!tern_tcp_send_new_segment(tcb)) {
 		uint32_t out = tcb->snd_max - tcb->snd_una;
 		uint32_t len = out < tcb->smss ? out : tcb->smss;
-		tern_tcp_resend(tcb, tcb->snd_max - len, len);
+		tern_tcp_resend(tcb, tcb->snd_max - len, len, TERN_RTX_TLP);
 	}
 	tcb->tlp_end = tcb->snd_max;
 	tern_tcp_timer_set(tcb, TCPT_REXMT,

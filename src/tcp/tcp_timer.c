@@ -8,6 +8,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 void tern_tcp_timer_update(tern_tcb *tcb)
 {
@@ -23,6 +24,7 @@ void tern_tcp_timer_update(tern_tcb *tcb)
 
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
 {
+	tern_trace_timer(tcb, k, "arm", deadline);
 	tcb->deadline[k] = deadline;
 	tern_tcp_timer_update(tcb);
 }
@@ -31,6 +33,7 @@ void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
 {
 	if (tcb->deadline[k] == TERN_TIME_NEVER)
 		return;
+	tern_trace_timer(tcb, k, "stop", 0);
 	tcb->deadline[k] = TERN_TIME_NEVER;
 	tern_tcp_timer_update(tcb);
 }
@@ -115,6 +118,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 	if (tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
 		tcb->cc->on_rto(&tcb->ccs, tcb->cc_state);
+		tern_trace_cwnd(tcb, "rto");
 		tcb->in_recovery = false;
 		tcb->dupacks = 0;
 		/* RFC 2018 8 / RFC 6675 5.1: after a timeout the receiver may have
@@ -127,7 +131,8 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		tcb->recover = tcb->snd_max;
 	}
 	tcb->snd_nxt = tcb->snd_una;  /* go back N: resend from the left edge */
-	tern_tcp_retransmit_first(tcb);
+	tcb->rewind_why = TERN_RTX_RTO;
+	tern_tcp_retransmit_first(tcb, TERN_RTX_RTO);
 	tern_tcp_timer_set(tcb, TCPT_REXMT, next_rexmt(tcb, now));
 	tern_tcp_output(tcb);
 	return true;
@@ -142,15 +147,26 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * Linux does with tcp_orphan_retries (found by fuzzing). A connection
 	 * that an application holds may persist indefinitely (MUST-37). */
 	unsigned limit = tcb->st->cfg.tcp_retries2 < 16 ? tcb->st->cfg.tcp_retries2 : 16;
-	if (!tcb->sock && tcb->persist_backoff >= limit) {
+	/* RFC 5482: a user timeout bounds how long sent data may stay
+	 * unacknowledged, and the probe byte is such data: counted from the
+	 * first probe (as Linux), it ends even a connection whose peer answers
+	 * (MUST-37 yields to resource management: RFC 9293 3.8.6.1, RFC 6429). */
+	bool user_timeout = tcb->user_timeout && tcb->first_rexmt_at &&
+			    now - tcb->first_rexmt_at >= tcb->user_timeout;
+	if ((!tcb->sock && tcb->persist_backoff >= limit) || user_timeout) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
 	}
+	if (!tcb->first_rexmt_at)
+		tcb->first_rexmt_at = now;
 	TERN_COUNT(tcb->st, tcp_persist_probes);
 	tern_tcp_send_probe(tcb);
 	if (tcb->persist_backoff < 16)
 		tcb->persist_backoff++;
-	tern_tcp_timer_set(tcb, TCPT_PERSIST, now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff));
+	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff);
+	if (tcb->user_timeout && tcb->first_rexmt_at + tcb->user_timeout < next)
+		next = tcb->first_rexmt_at + tcb->user_timeout;
+	tern_tcp_timer_set(tcb, TCPT_PERSIST, next);
 	return true;
 }
 
@@ -234,6 +250,7 @@ void tern_tcp_timer_fire(tern_timer *t, tern_time now)
 		if (tcb->deadline[k] > now)
 			continue;
 		tcb->deadline[k] = TERN_TIME_NEVER;
+		tern_trace_timer(tcb, k, "fire", 0);
 		if (!handlers[k](tcb, now))
 			return;  /* the connection is gone */
 	}

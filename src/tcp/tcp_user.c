@@ -5,6 +5,7 @@
 #include "sock/socket.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
+#include "tcp/tcp_trace.h"
 
 void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 {
@@ -108,6 +109,7 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->recover = tcb->iss;
 	tcb->ecn_recover = tcb->iss;
 	tcb->rack.fack = tcb->rack.end_seq = tcb->iss;
+	tern_trace_state(tcb, TERN_TCP_CLOSED, TERN_TCP_SYN_SENT, "open");
 	tcb->state = TERN_TCP_SYN_SENT;
 	tern_tcb_hash(tcb);
 	tcb->sock = s;
@@ -198,6 +200,7 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 		tcb->ccs.now = tcb->st->now;
 		tcb->cc->on_idle_restart(&tcb->ccs, tcb->cc_state, tcb->st->now - tcb->last_snd,
 					 tern_rtt_rto(&tcb->rtt, 0));
+		tern_trace_cwnd(tcb, "idle");
 	}
 	tern_tcp_output(tcb);
 	return n;
@@ -253,11 +256,11 @@ static void close_write(tern_tcb *tcb)
 		return;
 	case TERN_TCP_ESTABLISHED:
 		tcb->fin_queued = true;
-		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1);
+		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_1, "close");
 		break;
 	case TERN_TCP_CLOSE_WAIT:
 		tcb->fin_queued = true;
-		tern_tcb_set_state(tcb, TERN_TCP_LAST_ACK);
+		tern_tcb_set_state(tcb, TERN_TCP_LAST_ACK, "close");
 		break;
 	default:
 		return;
