@@ -542,6 +542,7 @@ typedef struct tern_tcp_info {
 	uint32_t unacked;               /* bytes awaiting acknowledgment */
 	uint32_t unsent;                /* bytes queued, not yet sent */
 	uint32_t unread;                /* bytes awaiting receipt by the application */
+	uint32_t ooo_bytes;             /* bytes held beyond a gap (out of order) */
 	bool urgent;                    /* urgent data ahead of the reader */
 	tern_time user_timeout;         /* RFC 5482; 0 = by retransmission count */
 	tern_time srtt, rttvar, rto;

@@ -27,9 +27,12 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	o->snd_wnd = tcb->snd_wnd;
 	o->rcv_wnd = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
 	o->unacked = tcb->snd_max - tcb->snd_una;
-	uint32_t sent = tcb->snd_nxt - tcb->snd_una;
+	/* never sent: past SND.MAX, not SND.NXT, which steps back after a
+	 * timeout or onto a zero-window probe's byte */
+	uint32_t sent = tcb->snd_max - tcb->snd_una;
 	o->unsent = tcb->snd.len > sent ? tcb->snd.len - sent : 0;
 	o->unread = tcb->rcv.len;
+	o->ooo_bytes = tcb->rcv.ooo_bytes;
 	o->urgent = tcb->rcv_urgent;
 	o->user_timeout = tcb->user_timeout;
 	o->srtt = tcb->rtt.srtt;

@@ -26,6 +26,7 @@ struct pair {
 	pair_pkt q[PAIR_QMAX];
 	size_t nq;
 	pair_filter filter;
+	pair_filter arrive;  /* optional: sees each packet as it is delivered */
 	void *ctx;
 	uint64_t delivered, dropped;
 };
@@ -102,6 +103,8 @@ static inline void pair_run(pair *p, tern_time until)
 			pair_pkt k = p->q[pick];
 			p->q[pick] = p->q[--p->nq];
 			fixture *f = &p->side[k.to];
+			if (p->arrive)
+				p->arrive(p, 1 - k.to, k.data, k.len);
 			tern_stack_input(f->st, f->ifc, k.data, k.len, p->now);
 			free(k.data);
 			p->delivered++;

@@ -68,6 +68,9 @@ TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 		data[i] = (uint8_t)(i * 31 + (i >> 8));
 	uint32_t base = w.a_next;
 	uint64_t rnd = 0x9e3779b97f4a7c15ull;
+	uint32_t ooo_max = 0;
+	size_t live0 = p.side[1].alloc.live_bytes;
+	p.side[1].alloc.peak_bytes = live0;
 	for (int i = 0; i < 20000; i++) {
 		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
 		uint32_t off = 1 + (uint32_t)(rnd >> 33) % 60000;
@@ -75,13 +78,27 @@ TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 		if (off + n > sizeof data)
 			n = (uint32_t)sizeof data - off;
 		inject(&p, &ai, base, off, n);
+		/* the per-connection limit: out-of-order bytes live in the
+		 * receive buffer, within the window offered, never beyond */
+		tern_tcp_info si;
+		TT_EQ(tern_socket_info(s, &si), 0);
+		TT_CHECK(si.ooo_bytes <= 65535);
+		TT_EQ(si.unread, 0);
+		if (si.ooo_bytes > ooo_max)
+			ooo_max = si.ooo_bytes;
 	}
 	uint8_t b[4096];
 	TT_EQ(tern_socket_recv(s, b, sizeof b, 0), TERN_EAGAIN);
 	tern_counters ct;
 	tern_stack_counters(pair_st(&p, 1), &ct);
+	printf("# out of order: at most %u bytes held (limit 65535), %llu segments queued, "
+	       "%llu refused; memory +%zu bytes at peak\n", ooo_max,
+	       (unsigned long long)ct.tcp_ooo_segs, (unsigned long long)ct.tcp_ooo_drops,
+	       p.side[1].alloc.peak_bytes - live0);
 	TT_CHECK(ct.tcp_ooo_segs > 0);
 	TT_CHECK(ct.tcp_ooo_drops > 0);  /* the interval limit refused some */
+	/* one receive buffer's worth, however many pieces came */
+	TT_CHECK(p.side[1].alloc.peak_bytes - live0 <= 65535 + 1024);
 	/* now the whole stream, in order, read as it comes */
 	uint64_t want = fx_fnv(FX_FNV_BASIS, data, sizeof data), got_h = FX_FNV_BASIS;
 	size_t got = 0;
