@@ -22,21 +22,23 @@
 
 typedef struct ss_opts {
 	const char *tun, *ctl;
-	bool all, info;
+	bool all, info, summary;
 } ss_opts;
 
 static const struct option long_opts[] = {
     {"tun", required_argument, NULL, 't'}, {"ctl", required_argument, NULL, 'c'},
     {"all", no_argument, NULL, 'a'},       {"info", no_argument, NULL, 'i'},
-    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+    {"summary", no_argument, NULL, 's'},   {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static const char usage_text[] =
-    "usage: tern ss [--tun NAME | --ctl PATH] [-a] [-i]\n"
+    "usage: tern ss [--tun NAME | --ctl PATH] [-a] [-i] [-s]\n"
     "  -t, --tun NAME  the stack running on TUN device NAME (this namespace)\n"
     "  -c, --ctl PATH  the stack whose control socket is PATH\n"
     "  -a, --all       also listeners and TIME-WAIT\n"
     "  -i, --info      RTT, RTO, cwnd, ssthresh, MSS, retransmissions, bytes\n"
+    "  -s, --summary   the stack-wide counters, grouped like netstat -s\n"
     "With neither --tun nor --ctl, the only stack running in this network\n"
     "namespace is asked.\n";
 
@@ -58,7 +60,7 @@ static int parse(int argc, char **argv, ss_opts *o)
 	memset(o, 0, sizeof *o);
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":t:c:aih", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:c:aish", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o->tun = optarg;
@@ -71,6 +73,9 @@ static int parse(int argc, char **argv, ss_opts *o)
 			break;
 		case 'i':
 			o->info = true;
+			break;
+		case 's':
+			o->summary = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -190,7 +195,8 @@ static int ask(const char *path, const ss_opts *o)
 	int fd = dial(path);
 	if (fd < 0)
 		return say(1, "%s: %s", path, strerror(-fd));
-	snprintf(req, sizeof req, "ss%s%s\n", o->all ? " -a" : "", o->info ? " -i" : "");
+	snprintf(req, sizeof req, "ss%s%s%s\n", o->all ? " -a" : "", o->info ? " -i" : "",
+	         o->summary ? " -s" : "");
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		close(fd);
 		return say(1, "%s: cannot send the request: %s", path, strerror(errno));

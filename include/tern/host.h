@@ -126,6 +126,7 @@ int tern_loop_run(tern_loop *l);
 enum {
 	TERN_SS_ALL = 1u << 0,  /* also listeners and TIME-WAIT records (ss -a) */
 	TERN_SS_INFO = 1u << 1, /* a second, indented line of tern_tcp_info (ss -i) */
+	TERN_SS_SUMMARY = 1u << 2, /* the stack-wide counters instead (ss -s) */
 };
 
 /* Write the stack's TCP connection table to f in the columns of `ss -tan`:
@@ -133,11 +134,17 @@ enum {
  * RFC 9293's names). Returns 0, or -EIO when writing to f failed. */
 int tern_ss_print(tern_stack *st, unsigned flags, FILE *f);
 
+/* Write the stack-wide counters to f grouped as `netstat -s` groups them:
+ * Ip, Icmp, Tcp (the RFC 4022 MIB's, with the connections now established),
+ * TcpExt, Udp and Memory; each as "    <count> <what>". The MIB groups show
+ * every counter, the others only those not zero. Returns 0 or -EIO. */
+int tern_ss_print_summary(tern_stack *st, FILE *f);
+
 /* ---- control socket ------------------------------------------------------- */
 
 /* A Unix stream socket, served by the loop, that answers one request line
- * per connection ("ss", "ss -a", "ss -i", "ss -a -i") with tern_ss_print's
- * text and then closes. Unknown requests get one line "error: ...". */
+ * per connection ("ss", "ss -a", "ss -i", "ss -a -i", "ss -s") with
+ * tern_ss_print's text and then closes. Unknown requests get one line "error: ...". */
 typedef struct tern_ctl tern_ctl;
 
 /* The default directories for control sockets, most preferred first

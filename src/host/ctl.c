@@ -167,6 +167,8 @@ static char *answer(tern_ctl *c, const char *req, size_t *len)
 				flags |= TERN_SS_ALL;
 			else if (*p == 'i')
 				flags |= TERN_SS_INFO;
+			else if (*p == 's')
+				flags |= TERN_SS_SUMMARY;
 			else
 				ok = false;
 		}
@@ -174,7 +176,7 @@ static char *answer(tern_ctl *c, const char *req, size_t *len)
 	if (ok)
 		tern_ss_print(c->st, flags, f);
 	else
-		fprintf(f, "error: unknown request (expected: ss [-a] [-i])\n");
+		fprintf(f, "error: unknown request (expected: ss [-a] [-i] [-s])\n");
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

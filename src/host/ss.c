@@ -67,6 +67,8 @@ static void row(const tern_tcp_info *i, void *ctx)
 
 int tern_ss_print(tern_stack *st, unsigned flags, FILE *f)
 {
+	if (flags & TERN_SS_SUMMARY)
+		return tern_ss_print_summary(st, f);
 	ss_walk w = {.f = f, .flags = flags};
 	fprintf(f, SS_HEADER, "State", "Recv-Q", "Send-Q", "Local Address:Port",
 	        "Peer Address:Port");

@@ -117,6 +117,15 @@ echo "ok tern ss -a --ctl (outside the namespace) shows the listeners on 80 and 
 in_ns "$TERN" ss --tun tern0 >"$TMP/ss.out" 2>&1 || fail "tern ss --tun: $(cat "$TMP/ss.out")"
 grep -q "^LISTEN" "$TMP/ss.out" && fail "tern ss without -a shows listeners"
 echo "ok tern ss --tun tern0 hides listeners without -a"
+in_ns "$TERN" ss -s >"$TMP/ss.out" 2>&1 || fail "tern ss -s: $(cat "$TMP/ss.out")"
+for group in Ip Icmp Tcp Udp; do
+	grep -q "^$group:\$" "$TMP/ss.out" || { cat "$TMP/ss.out"; fail "tern ss -s: no $group group"; }
+done
+opens=$(sed -n '/^Tcp:/,/^[A-Z]/s/^ *\([0-9]*\) connections opened passively$/\1/p' "$TMP/ss.out")
+estab=$(sed -n '/^Tcp:/,/^[A-Z]/s/^ *\([0-9]*\) connections established now$/\1/p' "$TMP/ss.out")
+[ "${opens:-0}" -ge 1 ] && [ "${estab:-0}" -ge 1 ] ||
+	{ cat "$TMP/ss.out"; fail "tern ss -s: passive opens '$opens', established '$estab'"; }
+echo "ok tern ss -s groups the counters like netstat -s ($opens passive opens, $estab established now)"
 kill "$CURL_PID" 2>/dev/null
 wait "$CURL_PID" 2>/dev/null
 stop_tern
