@@ -22,7 +22,7 @@ if [ "${1:-}" = "--test" ]; then
 fi
 secs=${1:?usage: scripts/fuzz.sh [--test] SECONDS [NAME...]}
 shift
-all=(ip4 icmp udp tcp stack tcpseg api)
+all=(ip4 icmp udp tcp stack tcpseg api smpp)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}

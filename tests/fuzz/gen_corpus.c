@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "stack_env.h"
+#include "tools/smpp_pdu.h"
 
 static const char *outdir;
 
@@ -550,6 +551,59 @@ static void extra_wire_seeds(void)
 	write_seed("udp", "padded", b, 9 + n + 6);
 }
 
+/* ---- SMPP seeds: one of each PDU the codec speaks, and a session ------------ */
+
+static size_t smpp_put(uint8_t *b, size_t at, uint32_t id, uint32_t seq, const tern_smpp_pdu *body)
+{
+	tern_smpp_pdu p;
+	if (body)
+		p = *body;
+	else
+		memset(&p, 0, sizeof p);
+	p.id = id;
+	p.seq = seq;
+	return at + tern_smpp_encode(&p, b + at, TERN_SMPP_PDU_MAX);
+}
+
+static void smpp_seeds(void)
+{
+	static uint8_t b[8 * TERN_SMPP_PDU_MAX];
+	tern_smpp_pdu bind, sm, resp;
+	memset(&bind, 0, sizeof bind);
+	strcpy(bind.u.bind.system_id, "tern");
+	strcpy(bind.u.bind.password, "tern");
+	bind.u.bind.interface_version = 0x34;
+	memset(&sm, 0, sizeof sm);
+	strcpy(sm.u.sm.src_addr, "4477009001");
+	strcpy(sm.u.sm.dst_addr, "12345");
+	sm.u.sm.registered_delivery = 1;
+	sm.u.sm.sm_length = 5;
+	memcpy(sm.u.sm.short_message, "hello", 5);
+	memset(&resp, 0, sizeof resp);
+	strcpy(resp.u.resp.id, "0000000000000001");
+	size_t n = smpp_put(b, 0, TERN_SMPP_BIND_TRANSCEIVER, 1, &bind);
+	write_seed("smpp", "bind", b, n);
+	n = smpp_put(b, 0, TERN_SMPP_SUBMIT_SM, 2, &sm);
+	write_seed("smpp", "submit", b, n);
+	sm.u.sm.esm_class = TERN_SMPP_ESM_RECEIPT;
+	strcpy(sm.u.sm.receipted_message_id, "0000000000000001");
+	sm.u.sm.has_message_state = true;
+	sm.u.sm.message_state = TERN_SMPP_STATE_DELIVRD;
+	strcpy(sm.u.sm.tern_msg_id, "0000000000000002");
+	n = smpp_put(b, 0, TERN_SMPP_DELIVER_SM, 3, &sm);
+	write_seed("smpp", "deliver-receipt", b, n);
+	/* A whole session in one stream. */
+	n = smpp_put(b, 0, TERN_SMPP_BIND_TRANSMITTER | TERN_SMPP_RESP, 1, &resp);
+	n = smpp_put(b, n, TERN_SMPP_SUBMIT_SM | TERN_SMPP_RESP, 2, &resp);
+	n = smpp_put(b, n, TERN_SMPP_DELIVER_SM | TERN_SMPP_RESP, 3, NULL);
+	n = smpp_put(b, n, TERN_SMPP_ENQUIRE_LINK, 4, NULL);
+	n = smpp_put(b, n, TERN_SMPP_ENQUIRE_LINK | TERN_SMPP_RESP, 4, NULL);
+	n = smpp_put(b, n, TERN_SMPP_GENERIC_NACK, 5, NULL);
+	n = smpp_put(b, n, TERN_SMPP_UNBIND, 6, NULL);
+	n = smpp_put(b, n, TERN_SMPP_UNBIND | TERN_SMPP_RESP, 6, NULL);
+	write_seed("smpp", "session", b, n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -580,6 +634,7 @@ int main(int argc, char **argv)
 	tcpseg_seeds();
 	api_seeds();
 	extra_wire_seeds();
+	smpp_seeds();
 	printf("seeds written to %s\n", outdir);
 	return 0;
 }
