@@ -197,6 +197,9 @@ typedef struct tern_config {
 	uint32_t tcp_max_time_wait;  /* [4096] TIME-WAIT records */
 	uint32_t tcp_sndbuf;         /* [65536] default send buffer bytes */
 	uint32_t tcp_rcvbuf;         /* [65535] default receive buffer bytes */
+	uint64_t tcp_mem_max;        /* [64 MiB] send, receive and out-of-order buffer
+	                                bytes of all connections together; under
+	                                pressure out-of-order data is pruned first */
 	tern_time tcp_msl;           /* [30 s] TIME-WAIT lasts 2*MSL */
 	tern_time tcp_rto_min;       /* [200 ms] */
 	tern_time tcp_rto_max;       /* [60 s] */
@@ -326,6 +329,9 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_ack_too_new, "TCP segments acknowledging unsent data")             \
 	X(tcp_ooo_segs, "TCP segments queued out of order")                      \
 	X(tcp_ooo_drops, "TCP out-of-order segments dropped: no room")           \
+	X(tcp_ooo_pruned, "TCP out-of-order queues discarded: memory pressure")  \
+	X(tcp_ooo_pruned_bytes, "TCP out-of-order bytes discarded: memory pressure") \
+	X(tcp_mem_pressure_drops, "TCP segments, writes and SYNs refused: tcp_mem_max") \
 	X(tcp_rcv_pruned, "TCP segments cut to the receive window")              \
 	X(tcp_dup_segs, "TCP segments entirely duplicate")                       \
 	X(tcp_fast_retrans, "TCP fast retransmits")                              \
@@ -552,6 +558,12 @@ typedef struct tern_tcp_info {
 } tern_tcp_info;
 /* Errors: TERN_EINVAL (not a TCP socket). */
 int tern_socket_info(const tern_socket *s, tern_tcp_info *out);
+
+/* Bytes of TCP buffer storage held now (send and receive rings of every
+ * connection, out-of-order data included; at most cfg.tcp_mem_max), and
+ * the most held at once since the stack was made. */
+uint64_t tern_tcp_mem_used(const tern_stack *st);
+uint64_t tern_tcp_mem_peak(const tern_stack *st);
 
 /* Walk every TCP connection, listener and TIME-WAIT record (for `tern ss`).
  * The callback must not change the stack. */

@@ -24,6 +24,9 @@ void tern_config_init(tern_config *cfg)
 	cfg->tcp_max_time_wait = 4096;
 	cfg->tcp_sndbuf = 65536;
 	cfg->tcp_rcvbuf = 65535;
+	/* 512 connections with full 64 KiB send and receive buffers at once;
+	 * out-of-order queues are pruned before anyone is refused */
+	cfg->tcp_mem_max = 64u << 20;
 	/* RFC 9293 3.4.2 suggests MSL = 2 min; 30 s is the common practice
 	 * (Linux's TIME-WAIT is 60 s) and the issue's default. */
 	cfg->tcp_msl = TERN_SEC(30);

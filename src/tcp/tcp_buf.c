@@ -11,6 +11,7 @@
 
 #include "core/stack.h"
 #include "tcp/tcp_buf.h"
+#include "tcp/tcp_int.h"
 
 /* Return values are int, so a ring never holds more than INT32_MAX bytes;
  * anything larger is cut at init. */
@@ -46,6 +47,117 @@ static void ring_get(const uint8_t *mem, uint32_t cap, uint32_t at, uint8_t *dst
 	memcpy(dst + first, mem, n - first);
 }
 
+/* ---- the stack-wide account ---------------------------------------------- */
+
+/* Receive rings that hold out-of-order data and nothing in order are kept
+ * on a list, oldest first: under memory pressure they are what goes first.
+ * That data was never acknowledged cumulatively, and RFC 2018 section 8
+ * lets a receiver discard even what it SACKed ("reneging"): the sender
+ * keeps it until the cumulative ACK and resends it after a timeout. A ring
+ * holding in-order bytes is never given up: those are acknowledged. (A
+ * stack without TCP state, as in unit tests of the rings, has no account.) */
+static void prune_unlink(tern_tcp *tcp, tern_rcvbuf *b)
+{
+	if (b->pprev)
+		b->pprev->pnext = b->pnext;
+	else
+		tcp->prune_head = b->pnext;
+	if (b->pnext)
+		b->pnext->pprev = b->pprev;
+	else
+		tcp->prune_tail = b->pprev;
+	b->pnext = b->pprev = NULL;
+	b->prunable = false;
+	tcp->mem_prunable -= b->cap;
+}
+
+static void prune_update(struct tern_stack *st, tern_rcvbuf *b)
+{
+	tern_tcp *tcp = st->tcp;
+	bool want = b->mem && b->len == 0 && b->nooo > 0;
+	if (!tcp || want == b->prunable)
+		return;
+	if (!want) {
+		prune_unlink(tcp, b);
+		return;
+	}
+	b->pprev = tcp->prune_tail;
+	b->pnext = NULL;
+	if (tcp->prune_tail)
+		tcp->prune_tail->pnext = b;
+	else
+		tcp->prune_head = b;
+	tcp->prune_tail = b;
+	b->prunable = true;
+	tcp->mem_prunable += b->cap;
+}
+
+static bool mem_fits(const struct tern_stack *st, uint64_t used, uint32_t cap)
+{
+	return used + cap <= st->cfg.tcp_mem_max;
+}
+
+bool tern_tcp_mem_room(const struct tern_stack *st, uint32_t cap)
+{
+	const tern_tcp *tcp = st->tcp;
+	return !tcp || mem_fits(st, tcp->mem_used - tcp->mem_prunable, cap);
+}
+
+/* Give back rings that hold only out-of-order data, oldest first, until
+ * cap bytes fit. */
+static void prune_for(struct tern_stack *st, uint32_t cap)
+{
+	tern_tcp *tcp = st->tcp;
+	while (tcp->prune_head && !mem_fits(st, tcp->mem_used, cap)) {
+		uint32_t n = tern_rcvbuf_prune_ooo(st, tcp->prune_head);
+		TERN_COUNT(st, tcp_ooo_pruned);
+		st->ctr.tcp_ooo_pruned_bytes += n;
+	}
+}
+
+/* Storage for a ring, charged to the account; NULL with *refused set when
+ * the account has no room. Only a ring about to hold acknowledged bytes or
+ * the application's may prune others for it: out-of-order data never
+ * displaces out-of-order data. */
+static uint8_t *ring_alloc(struct tern_stack *st, uint32_t cap, bool may_prune, bool *refused)
+{
+	tern_tcp *tcp = st->tcp;
+	*refused = false;
+	if (tcp && !mem_fits(st, tcp->mem_used, cap) && may_prune)
+		prune_for(st, cap);
+	if (tcp && !mem_fits(st, tcp->mem_used, cap)) {
+		TERN_COUNT(st, tcp_mem_pressure_drops);
+		*refused = true;
+		return NULL;
+	}
+	uint8_t *m = tern_mem_alloc(st, cap);
+	if (m && tcp) {
+		tcp->mem_used += cap;
+		if (tcp->mem_used > tcp->mem_peak)
+			tcp->mem_peak = tcp->mem_used;
+	}
+	return m;
+}
+
+static void ring_free(struct tern_stack *st, uint8_t *mem, uint32_t cap)
+{
+	if (!mem)
+		return;
+	tern_mem_free(st, mem, cap);
+	if (st->tcp)
+		st->tcp->mem_used -= cap;
+}
+
+uint64_t tern_tcp_mem_used(const tern_stack *st)
+{
+	return st->tcp ? st->tcp->mem_used : 0;
+}
+
+uint64_t tern_tcp_mem_peak(const tern_stack *st)
+{
+	return st->tcp ? st->tcp->mem_peak : 0;
+}
+
 /* ---- send ring ----------------------------------------------------------- */
 
 void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap)
@@ -56,7 +168,7 @@ void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap)
 
 static void sndbuf_release(struct tern_stack *st, tern_sndbuf *b)
 {
-	tern_mem_free(st, b->mem, b->cap);
+	ring_free(st, b->mem, b->cap);
 	b->mem = NULL;
 	b->head = 0;
 	b->len = 0;
@@ -75,9 +187,10 @@ int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, s
 	if (take == 0)
 		return 0;
 	if (!b->mem) {
-		b->mem = tern_mem_alloc(st, b->cap);
-		if (!b->mem)
-			return TERN_ENOMEM;
+		bool refused;
+		b->mem = ring_alloc(st, b->cap, true, &refused);
+		if (!b->mem)  /* refused, not failed: the application waits */
+			return refused ? 0 : TERN_ENOMEM;
 		b->head = 0;
 	}
 	ring_put(b->mem, b->cap, ring_idx(b->cap, b->head, b->len), data, take);
@@ -116,12 +229,13 @@ void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
 
 static void rcvbuf_release(struct tern_stack *st, tern_rcvbuf *b)
 {
-	tern_mem_free(st, b->mem, b->cap);
+	ring_free(st, b->mem, b->cap);
 	b->mem = NULL;
 	b->head = 0;
 	b->len = 0;
 	b->nooo = 0;
 	b->ooo_bytes = 0;
+	prune_update(st, b);
 }
 
 void tern_rcvbuf_free(struct tern_stack *st, tern_rcvbuf *b)
@@ -208,9 +322,10 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 	if (i == j && off > 0 && b->nooo == TERN_OOO_MAX)
 		return TERN_ENOBUFS;
 	if (!b->mem) {
-		b->mem = tern_mem_alloc(st, b->cap);
+		bool refused;
+		b->mem = ring_alloc(st, b->cap, off == 0, &refused);
 		if (!b->mem)
-			return TERN_ENOMEM;
+			return refused ? TERN_ENOSPC : TERN_ENOMEM;
 		b->head = 0;
 	}
 	rcv_copy_gaps(b, off, end, data, i, j);
@@ -230,10 +345,12 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 	if (lo == 0) {
 		b->ooo_bytes -= held;
 		rcv_advance(b, hi);
+		prune_update(st, b);
 		return (int)hi;
 	}
 	ooo_insert(b, i, lo, hi - lo);
 	b->ooo_bytes += hi - lo - held;
+	prune_update(st, b);
 	return 0;
 }
 
@@ -248,6 +365,7 @@ uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint
 		b->head = ring_idx(b->cap, b->head, n);
 		b->len -= n;
 		rcvbuf_release_if_empty(st, b);
+		prune_update(st, b);  /* what is left may be out of order only */
 	}
 	return n;
 }
@@ -258,5 +376,6 @@ uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b)
 	b->nooo = 0;
 	b->ooo_bytes = 0;
 	rcvbuf_release_if_empty(st, b);
+	prune_update(st, b);
 	return dropped;
 }

@@ -44,9 +44,20 @@ typedef struct tern_rcvbuf {
 	uint32_t nooo;
 	tern_ooo ooo[TERN_OOO_MAX];  /* sorted, disjoint, non-adjacent */
 	uint32_t ooo_bytes;
+	/* on the stack's list of rings that hold only out-of-order data,
+	 * what memory pressure prunes first (tcp_buf.c) */
+	struct tern_rcvbuf *pnext, *pprev;
+	bool prunable;
 } tern_rcvbuf;
 
-/* The allocator wrappers the rings use (the stack's, with its counters). */
+/* The allocator wrappers the rings use (the stack's, with its counters).
+ *
+ * Stack-wide account (cfg.tcp_mem_max): every ring's storage is charged
+ * to it. A ring that needs storage the account cannot give first has
+ * receive rings holding only out-of-order data pruned, oldest first
+ * (in-order data and send buffers may prune; out-of-order data may not),
+ * and is otherwise refused and counted (tcp_mem_pressure_drops). Data
+ * already acknowledged is never dropped. */
 struct tern_stack;
 
 /* For both rings, a cap above INT32_MAX is cut to INT32_MAX (write and
@@ -54,8 +65,9 @@ struct tern_stack;
 void tern_sndbuf_init(tern_sndbuf *b, uint32_t cap);
 void tern_sndbuf_free(struct tern_stack *st, tern_sndbuf *b);
 static inline uint32_t tern_sndbuf_space(const tern_sndbuf *b) { return b->cap - b->len; }
-/* Append up to n bytes; returns bytes taken (0 when full) or TERN_ENOMEM
- * when storage could not be allocated. */
+/* Append up to n bytes; returns bytes taken (0 when full, or when the
+ * stack-wide limit refuses storage) or TERN_ENOMEM when the allocator
+ * refused it. */
 int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n);
 /* Copy n bytes starting at offset off (off + n <= len) into out. */
 void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
@@ -74,7 +86,8 @@ static inline uint32_t tern_rcvbuf_window(const tern_rcvbuf *b) { return b->cap 
  * are not copied again (the first copy wins).
  * Returns the number of bytes by which the in-order edge advanced (0 when
  * the data was out of order or duplicate), or TERN_ENOMEM, or TERN_ENOBUFS
- * when the out-of-order interval list is full (the data is dropped). */
+ * when the out-of-order interval list is full, or TERN_ENOSPC when the
+ * stack-wide limit refuses storage (the data is dropped). */
 int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const void *data,
 		      uint32_t n);
 /* Copy up to n in-order bytes out; consume them unless peek. Returns bytes. */
@@ -82,5 +95,7 @@ uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint
 /* Drop all out-of-order data (memory pressure); storage is released when
  * no in-order bytes remain either. Returns bytes dropped. */
 uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b);
+/* Could a new receive ring of cap bytes be had, pruning if need be? */
+bool tern_tcp_mem_room(const struct tern_stack *st, uint32_t cap);
 
 #endif

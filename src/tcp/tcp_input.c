@@ -664,8 +664,13 @@ static void process_text(tern_tcb *tcb, seg_in *s)
 	bool had_gap = tcb->rcv.nooo > 0;
 	int adv = tern_rcvbuf_place(st, &tcb->rcv, off, s->h.payload, (uint32_t)s->h.payload_len);
 	if (adv < 0) {
-		TERN_COUNT(st, tcp_ooo_drops);
-		tern_trace_drop(st, s->ip, &s->h, "tcp_ooo_drops");
+		/* TERN_ENOSPC: the stack-wide buffer limit refused storage (the
+		 * ring counted it); nothing of it is acknowledged */
+		bool pressure = adv == TERN_ENOSPC;
+		if (!pressure)
+			TERN_COUNT(st, tcp_ooo_drops);
+		tern_trace_drop(st, s->ip, &s->h,
+				pressure ? "tcp_mem_pressure_drops" : "tcp_ooo_drops");
 		tcb->ack_now = true;
 		return;
 	}

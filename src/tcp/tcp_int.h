@@ -37,6 +37,11 @@ struct tern_tcp {
 	tern_time chack_second;           /* start of the challenge-ACK second */
 	uint32_t chack_sent, chack_quota;
 	tern_tcb *pending;                /* connections to answer at batch end */
+	/* buffer memory (tcp_buf.c): ring storage held and its peak; the
+	 * receive rings holding only out-of-order data, oldest first, and
+	 * their storage: what pressure prunes */
+	uint64_t mem_used, mem_peak, mem_prunable;
+	tern_rcvbuf *prune_head, *prune_tail;
 	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
 };
 

@@ -211,6 +211,13 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 		TERN_COUNT(st, tcp_listen_overflows);
 		return;
 	}
+	/* Buffer memory so short that even pruning every out-of-order queue
+	 * would not give one receive buffer: take on no new work (issue 5;
+	 * the client's SYN is retried, RFC 9293 3.8.1). */
+	if (!tern_tcp_mem_room(st, ls->knobs.rcvbuf)) {
+		TERN_COUNT(st, tcp_mem_pressure_drops);
+		return;
+	}
 	if (ls->synq_len >= ls->backlog) {
 		TERN_COUNT(st, tcp_listen_overflows);
 		if (!st->cfg.tcp_no_syncookies)
