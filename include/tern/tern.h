@@ -97,7 +97,9 @@ typedef struct tern_allocator {
 } tern_allocator;
 
 /* Returns 64 uniformly random bits. Used for identification fields, port
- * choice and jitter; never for secrets (those derive from cfg.secret). */
+ * choice and jitter, and as fresh material for the rotating SYN-cookie key,
+ * where it is always mixed with cfg.secret (secrets never come from it
+ * alone). */
 typedef uint64_t (*tern_random_fn)(void *ctx);
 
 /* ---- event trace (docs/TRACE.md) ------------------------------------------ */
@@ -175,7 +177,9 @@ typedef struct tern_config {
 	tern_random_fn random;      /* required */
 	void *random_ctx;
 	uint8_t secret[16];         /* required, not all zero: the key of SipHash-derived
-	                               values (ISNs, RFC 6528; ports, RFC 6056) */
+	                               values (ISNs, RFC 6528; ports, RFC 6056) for the
+	                               stack's life, and the root of the SYN-cookie
+	                               keys, which rotate every 256 s */
 
 	/* Limits. Zero means "use the default" given in brackets. */
 	uint32_t pkt_pool_count;     /* [256] pooled packet buffers */

@@ -38,7 +38,8 @@ static int entropy(void *buf, size_t len)
 
 /* The random source cannot fail by contract. Should getrandom ever refuse
  * after the secret was drawn, fall back to a SplitMix64 step over the clock:
- * these bits pick identification fields and ports, never secrets. */
+ * these bits pick identification fields and ports, and feed the rotating
+ * SYN-cookie key only mixed with the secret, never a secret on their own. */
 static uint64_t host_random(void *ctx)
 {
 	(void)ctx;

@@ -42,6 +42,13 @@ struct tern_tcp {
 	 * their storage: what pressure prunes */
 	uint64_t mem_used, mem_peak, mem_prunable;
 	tern_rcvbuf *prune_head, *prune_tail;
+	/* SYN-cookie keys (tcp_syncookie.c): [0] this epoch's, [1] the one
+	 * before, which still checks cookies issued just before a rotation */
+	struct tern_cookie_key {
+		uint8_t key[16];
+		uint32_t epoch;
+		bool valid;
+	} cookie_key[2];
 	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
 };
 

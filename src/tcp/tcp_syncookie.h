@@ -21,6 +21,11 @@ uint32_t tern_syncookie_iss(tern_stack *st, const tern_endpoint *l, const tern_e
 bool tern_syncookie_check(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r,
 			  uint32_t irs, uint32_t iss, uint32_t *mss);
 
+/* The key of cookies issued in period `count` (64 s periods since time 0):
+ * the current key or the one before, rotated first if `now` has entered a
+ * new epoch; NULL when the period's key is gone. */
+const uint8_t *tern_syncookie_key(tern_stack *st, uint32_t count);
+
 /* Low bits of a cookie TSval: the peer's window shift (15 = none), whether
  * it permitted SACK, whether it asked for ECN. */
 #define TERN_SYNCOOKIE_TS_BITS 6
