@@ -355,8 +355,11 @@ unsigned tern_tcp_events(const tern_socket *s)
 	bool closed = tcb->state == TERN_TCP_CLOSED;
 	if (tcb->rcv.len || tcb->fin_rcvd || tcb->err || closed)
 		ev |= TERN_EV_READABLE;
+	/* a send ring without storage is writable only if the stack-wide
+	 * limit would give it some (else a write would meet EAGAIN) */
 	if ((tcb->state == TERN_TCP_ESTABLISHED || tcb->state == TERN_TCP_CLOSE_WAIT) &&
-	    !tcb->fin_queued && tern_sndbuf_space(&tcb->snd))
+	    !tcb->fin_queued && tern_sndbuf_space(&tcb->snd) &&
+	    (tcb->snd.mem || tern_tcp_mem_room(tcb->st, tcb->snd.cap)))
 		ev |= TERN_EV_WRITABLE;
 	if (tcb->err)
 		ev |= TERN_EV_ERROR | TERN_EV_WRITABLE;

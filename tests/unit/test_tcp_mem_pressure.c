@@ -205,8 +205,9 @@ TT_TEST(test_out_of_order_flood_past_the_stack_limit_is_pruned_and_every_stream_
 
 /* With B's limit taken by four receive buffers of in-order data nobody
  * reads, what would need more storage waits: a fifth connection's data is
- * refused (not acknowledged, counted) and a new connection's SYN is
- * refused (counted); nothing held is dropped. Once the applications read,
+ * refused (not acknowledged, counted), a new connection's SYN is refused
+ * (counted), B's own writes meet EAGAIN and the socket is not writable;
+ * nothing held is dropped. Once the applications read,
  * the fifth stream arrives on retransmission, the new client gets in on a
  * SYN retry, and every stream is intact by hash. */
 TT_TEST(test_buffers_full_of_unread_data_refuse_new_work_and_lose_nothing)
@@ -248,6 +249,9 @@ TT_TEST(test_buffers_full_of_unread_data_refuse_new_work_and_lose_nothing)
 	tern_stack_counters(b, &ct);
 	TT_CHECK(ct.tcp_mem_pressure_drops > data_refused);
 	TT_EQ(ct.tcp_ooo_pruned, 0);  /* nothing out of order to prune */
+	/* B's application cannot write either: no storage for a send ring */
+	TT_CHECK(!(tern_socket_events(cs[4].s) & TERN_EV_WRITABLE));
+	TT_EQ(tern_socket_send(cs[4].s, "reply", 5, 0), TERN_EAGAIN);
 	TT_EQ(tern_tcp_mem_used(b), 4 * RCV);
 	printf("# limit full of unread data: %llu segments and SYNs refused, nothing pruned\n",
 	       (unsigned long long)ct.tcp_mem_pressure_drops);
@@ -275,6 +279,8 @@ TT_TEST(test_buffers_full_of_unread_data_refuse_new_work_and_lose_nothing)
 	tern_tcp_info li;
 	tern_socket_info(cs[5].c, &li);
 	TT_EQ(li.state, TERN_TCP_ESTABLISHED);
+	TT_CHECK(tern_socket_events(cs[4].s) & TERN_EV_WRITABLE);  /* memory is back */
+	TT_EQ(tern_socket_send(cs[4].s, "reply", 5, 0), 5);
 	TT_CHECK(tern_tcp_mem_peak(b) <= 4 * RING);
 	pair_fini(&p);
 }
