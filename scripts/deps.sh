@@ -36,7 +36,21 @@ if ! have_libfuzzer; then
 	fi
 	have_pkg "$rt" || need+=("$rt")
 fi
-[ ${#need[@]} -eq 0 ] && exit 0
+# The SMPP interop tests' ESME client: the npm smpp package at the version
+# pinned in tests/interop/smpp/package-lock.json, installed there (ignored
+# by git) when missing. Without npm or the registry the tests say SKIPPED.
+npm_deps() {
+	local dir
+	dir="$(cd "$(dirname "$0")/.." && pwd)/tests/interop/smpp"
+	[ -f "$dir/node_modules/smpp/package.json" ] && return 0
+	have_cmd npm || return 0
+	echo "deps.sh: npm ci in tests/interop/smpp"
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+		echo "deps.sh: npm ci failed; the SMPP interop tests will be skipped"
+}
+check node nodejs
+check npm npm
+[ ${#need[@]} -eq 0 ] && { npm_deps; exit 0; }
 echo "deps.sh: installing ${need[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -47,3 +61,4 @@ if ! $SUDO apt-get install -y -qq "${need[@]}" >/dev/null 2>&1; then
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
 	$SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+npm_deps

@@ -14,6 +14,7 @@
 
 #include "cmds.h"
 #include "svc.h"
+#include "svc_smpp.h"
 #include "up.h"
 
 #define ECHO_PORT 7
@@ -26,6 +27,7 @@ typedef struct up_run {
 	up_opts o;
 	tern_socket *echo;
 	svc_host *svc;
+	tern_smsc *smsc; /* the SMPP message centre, with --services ...,smpp */
 	tern_ctl *ctl;
 	int root_fd;
 	char ctl_path[128];
@@ -66,7 +68,10 @@ static tern_time up_hook(void *ctx, tern_time now)
 {
 	up_run *r = ctx;
 	echo_drain(r);
-	return r->svc ? svc_host_run(r->svc, now) : TERN_TIME_NEVER;
+	/* The centre's timers first: the sessions they wake step below. */
+	tern_time next = r->smsc ? tern_smsc_tick(r->smsc, now) : TERN_TIME_NEVER;
+	tern_time svc = r->svc ? svc_host_run(r->svc, now) : TERN_TIME_NEVER;
+	return svc < next ? svc : next;
 }
 
 static int echo_open(up_run *r)
@@ -82,6 +87,27 @@ static int echo_open(up_run *r)
 
 /* ---- TCP services ----------------------------------------------------------- */
 
+static int open_smsc(up_run *r, svc_env *env)
+{
+	tern_smsc_config cfg;
+	bool runs = false;
+	for (unsigned i = 0; svc_at(i); i++)
+		runs |= svc_at(i) == &svc_smpp && (r->o.services & (1u << i));
+	if (!runs)
+		return 0;
+	tern_smsc_config_init(&cfg);
+	cfg.users_path = r->o.smpp_users;
+	cfg.queue_path = r->o.smpp_queue;
+	if (r->o.smpp_window)
+		cfg.window = r->o.smpp_window;
+	if (r->o.smpp_enquire)
+		cfg.enquire = r->o.smpp_enquire;
+	if (tern_smsc_new(&cfg, stderr, &r->smsc) < 0)
+		return tun_stack_fail(&r->ts, "cannot start the SMPP message centre", TERN_EINVAL);
+	env->smsc = r->smsc;
+	return 0;
+}
+
 static int open_services(up_run *r)
 {
 	char what[64];
@@ -92,12 +118,14 @@ static int open_services(up_run *r)
 	if (r->root_fd < 0)
 		return tun_stack_fail(&r->ts, r->o.http_root, -errno);
 	env.http_root_fd = r->root_fd;
+	if (open_smsc(r, &env) != 0)
+		return 1;
 	int rc = svc_host_new(r->ts.st, &env, &r->svc);
 	if (rc < 0)
 		return tun_stack_fail(&r->ts, "cannot start the TCP services", rc);
 	for (unsigned i = 0; svc_at(i); i++) {
 		const svc_ops *svc = svc_at(i);
-		uint16_t port = svc == &svc_http ? r->o.http_port : svc->port;
+		uint16_t port = up_port(&r->o, svc);
 		if (!(r->o.services & (1u << i)))
 			continue;
 		if ((rc = svc_host_listen(r->svc, svc, port)) < 0) {
@@ -107,6 +135,50 @@ static int open_services(up_run *r)
 		}
 	}
 	return 0;
+}
+
+/* ---- the control socket's additions ------------------------------------------------ */
+
+/* "cut SECONDS": pull the cable for that long (the fault injector drops
+ * every packet; the dead-peer tests need it at run time). */
+static int ctl_cut(up_run *r, const char *arg, FILE *out)
+{
+	double secs;
+	if (!arg || !tun_stack_parse_double(arg, 0.0, 3600.0, &secs)) {
+		fprintf(out, "error: expected: cut SECONDS (0..3600)\n");
+		return 0;
+	}
+	if (!r->ts.fault || tern_fault_cut(r->ts.fault, tern_host_now() + (tern_time)(secs * 1e6)) < 0) {
+		fprintf(out, "error: no fault injector (start tern up with a fault option, e.g. "
+		             "--loss 0)\n");
+		return 0;
+	}
+	fprintf(out, "cable cut for %.3f s\n", secs);
+	return 0;
+}
+
+/* After "ss -i": the SMPP binds; "smpp": binds and counters; "cut". */
+static int up_ctl(void *ctx, const char *req, FILE *out)
+{
+	up_run *r = ctx;
+	char line[128], *save;
+	snprintf(line, sizeof line, "%s", req);
+	const char *cmd = strtok_r(line, " \t\r\n", &save);
+	if (!cmd)
+		return TERN_EINVAL;
+	if (!strcmp(cmd, "ss")) {
+		if (r->smsc && strchr(req, 'i'))
+			tern_smsc_print_binds(r->smsc, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "smpp") && r->smsc) {
+		tern_smsc_print_binds(r->smsc, out);
+		tern_smsc_print_stats(r->smsc, out);
+		return 0;
+	}
+	if (!strcmp(cmd, "cut"))
+		return ctl_cut(r, strtok_r(NULL, " \t\r\n", &save), out);
+	return TERN_EINVAL;
 }
 
 /* An explicit --ctl must work; the default one is a convenience, and a
@@ -119,8 +191,10 @@ static int open_ctl(up_run *r)
 	else
 		rc = tern_ctl_default_path(NULL, tern_tun_name(r->ts.tun), r->ctl_path,
 		                           sizeof r->ctl_path);
-	if (rc == 0 && (rc = tern_ctl_open(r->ts.loop, r->ts.st, r->ctl_path, &r->ctl)) == 0)
+	if (rc == 0 && (rc = tern_ctl_open(r->ts.loop, r->ts.st, r->ctl_path, &r->ctl)) == 0) {
+		tern_ctl_set_handler(r->ctl, up_ctl, r);
 		return 0;
+	}
 	if (r->o.ctl)
 		return tun_stack_fail(&r->ts, r->ctl_path, rc);
 	fprintf(stderr, UP_PROG ": no control socket (%s); 'tern ss' will not see this stack\n",
@@ -147,6 +221,8 @@ static void up_print_stats(void *ctx, FILE *out)
 	        "echo_send_errors", r->echo_drops);
 	if (r->svc)
 		svc_host_print_stats(r->svc, out);
+	if (r->smsc)
+		tern_smsc_print_stats(r->smsc, out);
 }
 
 /* After the counters are printed: the services reset what is still open,
@@ -156,6 +232,7 @@ static void up_release(void *ctx)
 	up_run *r = ctx;
 	tern_ctl_del(r->ctl);
 	svc_host_del(r->svc);
+	tern_smsc_del(r->smsc); /* after its sessions */
 }
 
 /* ---- setup and teardown --------------------------------------------------- */
@@ -201,8 +278,7 @@ static void announce(const up_run *r)
 	for (unsigned i = 0; svc_at(i); i++) {
 		if (!(r->o.services & (1u << i)))
 			continue;
-		printf("%s%s/%u", sep, svc_at(i)->name,
-		       svc_at(i) == &svc_http ? r->o.http_port : svc_at(i)->port);
+		printf("%s%s/%u", sep, svc_at(i)->name, up_port(&r->o, svc_at(i)));
 		sep = " ";
 	}
 	if (r->ctl)

@@ -27,9 +27,14 @@ enum svc_next {
 	SVC_ABORT, /* give up: reset the connection */
 };
 
+typedef struct svc_host svc_host;
+struct tern_smsc;
+
 /* What services share, read-only. */
 typedef struct svc_env {
-	int http_root_fd; /* directory the HTTP service serves (O_PATH is enough) */
+	int http_root_fd;       /* directory the HTTP service serves (O_PATH is enough) */
+	struct tern_smsc *smsc; /* the SMPP message centre (svc_smpp.h), when it runs */
+	svc_host *host;         /* filled by svc_host_new: for svc_host_wake */
 } svc_env;
 
 typedef struct svc_ops {
@@ -37,13 +42,15 @@ typedef struct svc_ops {
 	uint16_t port;     /* well-known port (http's is --http's) */
 	size_t state_size; /* per-connection state, zeroed before open */
 	uint32_t sndbuf;   /* send buffer for its connections, 0: the stack's */
+	bool opt_in;       /* runs only when --services names it (smpp) */
 	/* Returns 0, or a negative TERN_E* / errno to reset the connection. */
 	int (*open)(void *state, tern_socket *s, const svc_env *env);
 	enum svc_next (*step)(void *state, tern_socket *s);
 	void (*close)(void *state); /* NULL when there is nothing to release */
 } svc_ops;
 
-extern const svc_ops svc_echo, svc_discard, svc_daytime, svc_qotd, svc_chargen, svc_http;
+extern const svc_ops svc_echo, svc_discard, svc_daytime, svc_qotd, svc_chargen, svc_http,
+    svc_smpp;
 
 /* Every service, in `--services` order; NULL past the last. */
 const svc_ops *svc_at(unsigned i);
@@ -66,8 +73,6 @@ enum svc_next svc_msg_step(svc_msg *m, tern_socket *s);
 
 /* ---- the host ------------------------------------------------------------ */
 
-typedef struct svc_host svc_host;
-
 int svc_host_new(tern_stack *st, const svc_env *env, svc_host **out);
 /* Listen for `ops` on `port`. Errors: tern_tcp_open/bind/listen's, -ENOSPC. */
 int svc_host_listen(svc_host *h, const svc_ops *ops, uint16_t port);
@@ -76,6 +81,11 @@ int svc_host_listen(svc_host *h, const svc_ops *ops, uint16_t port);
  * the stack's deadline, so the loop must go round once more), else
  * TERN_TIME_NEVER. */
 tern_time svc_host_run(svc_host *h, tern_time now);
+/* Queue for a step the connection whose service state is `state` (a
+ * service's own timer or another connection's event, e.g. a message for
+ * an SMPP bind). Safe from the loop hook and from steps; not from socket
+ * callbacks of other connections, nor after the connection's close(). */
+void svc_host_wake(svc_host *h, void *state);
 /* Counters for --stats. */
 void svc_host_print_stats(const svc_host *h, FILE *f);
 /* Reset every connection, close the listeners. */

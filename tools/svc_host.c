@@ -50,7 +50,7 @@ struct svc_host {
 };
 
 static const svc_ops *const svc_table[] = {
-    &svc_echo, &svc_discard, &svc_daytime, &svc_qotd, &svc_chargen, &svc_http,
+    &svc_echo, &svc_discard, &svc_daytime, &svc_qotd, &svc_chargen, &svc_http, &svc_smpp,
 };
 
 const svc_ops *svc_at(unsigned i)
@@ -198,6 +198,12 @@ static void accept_some(svc_listener *l)
 	l->h->listener_ready = true;
 }
 
+void svc_host_wake(svc_host *h, void *state)
+{
+	(void)h;
+	conn_mark((svc_conn *)((char *)state - offsetof(svc_conn, state)));
+}
+
 /* ---- the host ------------------------------------------------------------- */
 
 int svc_host_new(tern_stack *st, const svc_env *env, svc_host **out)
@@ -207,6 +213,7 @@ int svc_host_new(tern_stack *st, const svc_env *env, svc_host **out)
 		return -ENOMEM;
 	h->st = st;
 	h->env = *env;
+	h->env.host = h;
 	link_init(&h->all);
 	link_init(&h->ready);
 	*out = h;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "smpp_users.h"
 #include "svc.h"
 #include "up.h"
 
@@ -19,6 +20,11 @@ enum {
 	OPT_HTTP_ROOT,
 	OPT_MSL,
 	OPT_CTL,
+	OPT_SMPP_PORT,
+	OPT_SMPP_USERS,
+	OPT_SMPP_QUEUE,
+	OPT_SMPP_WINDOW,
+	OPT_SMPP_ENQUIRE,
 };
 
 static const struct option long_opts[] = {
@@ -28,6 +34,11 @@ static const struct option long_opts[] = {
     {"http-root", required_argument, NULL, OPT_HTTP_ROOT},
     {"msl", required_argument, NULL, OPT_MSL},
     {"ctl", required_argument, NULL, OPT_CTL},
+    {"smpp-port", required_argument, NULL, OPT_SMPP_PORT},
+    {"smpp-users", required_argument, NULL, OPT_SMPP_USERS},
+    {"smpp-queue", required_argument, NULL, OPT_SMPP_QUEUE},
+    {"smpp-window", required_argument, NULL, OPT_SMPP_WINDOW},
+    {"smpp-enquire", required_argument, NULL, OPT_SMPP_ENQUIRE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -37,12 +48,22 @@ static const char usage_text[] =
     "  --services LIST TCP services to run, comma-separated, or 'none'\n"
     "                  [echo,discard,daytime,qotd,chargen,http]\n"
     "                  (echo 7, discard 9, daytime 13, qotd 17, chargen 19;\n"
-    "                  UDP echo on port 7 always runs)\n"
+    "                  UDP echo on port 7 always runs; 'smpp' adds the SMPP\n"
+    "                  message centre, docs/SMS.md)\n"
     "  --http PORT     the HTTP service's port [80]\n"
     "  --http-root DIR directory the HTTP service serves [.]\n"
     "  --msl SECONDS   TCP maximum segment lifetime; TIME-WAIT is 2*MSL [30]\n"
     "  --ctl PATH      control socket for 'tern ss'\n"
-    "                  [/run/tern/<tun>.net<namespace>.ctl, or /tmp/tern/...]\n";
+    "                  [/run/tern/<tun>.net<namespace>.ctl, or /tmp/tern/...]\n"
+    "  --smpp-port PORT the SMPP service's port [2775]\n"
+    "  --smpp-users FILE accounts, 'system_id:password[:prefix,...]' a line\n"
+    "                  [one account, tern:tern]\n"
+    "  --smpp-queue FILE the message queue's log, fsync'd: a restart loses\n"
+    "                  nothing accepted [in memory only]\n"
+    "  --smpp-window N messages a bind may have accepted and undelivered\n"
+    "                  before ESME_RTHROTTLED [1000]\n"
+    "  --smpp-enquire SECONDS idle time before enquire_link, and the time\n"
+    "                  any answer may take [30]\n";
 
 /* ---- the TCP services' options ---------------------------------------------- */
 
@@ -65,12 +86,48 @@ static int opt_services(const tun_stack_opts *dev, up_opts *o, const char *arg)
 		if (!svc)
 			return tun_stack_bad(dev,
 			                     "--services '%s': unknown service '%.*s' (known: "
-			                     "echo,discard,daytime,qotd,chargen,http or none)",
+			                     "echo,discard,daytime,qotd,chargen,http,smpp or none)",
 			                     arg, (int)n, p);
 		o->services |= bit_of(svc);
 		p += n;
 		if (!*p)
 			return 0;
+	}
+}
+
+static int opt_smpp_value(const tun_stack_opts *dev, up_opts *o, int c, const char *arg)
+{
+	uint64_t v;
+	double d;
+	tern_smpp_users us;
+	switch (c) {
+	case OPT_SMPP_PORT:
+		if (!tun_stack_parse_u64(arg, 65535, &v) || v == 0)
+			return tun_stack_bad(dev, "--smpp-port '%s': expected a port 1..65535", arg);
+		o->smpp_port = (uint16_t)v;
+		return 0;
+	case OPT_SMPP_USERS:
+		/* Read now, so a bad file is refused before any device exists. */
+		if (tern_smpp_users_load(arg, &us, stderr) < 0)
+			return tun_stack_bad(dev, "--smpp-users '%s': unusable (see above)", arg);
+		o->smpp_users = arg;
+		return 0;
+	case OPT_SMPP_QUEUE:
+		o->smpp_queue = arg;
+		return 0;
+	case OPT_SMPP_WINDOW:
+		if (!tun_stack_parse_u64(arg, 1000000, &v) || v == 0)
+			return tun_stack_bad(dev, "--smpp-window '%s': expected 1..1000000", arg);
+		o->smpp_window = (uint32_t)v;
+		return 0;
+	case OPT_SMPP_ENQUIRE:
+		if (!tun_stack_parse_double(arg, 0.1, 86400.0, &d))
+			return tun_stack_bad(dev, "--smpp-enquire '%s': expected seconds, 0.1..86400",
+			                     arg);
+		o->smpp_enquire = (tern_time)(d * 1e6 + 0.5);
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -104,7 +161,7 @@ static int opt_svc_value(const tun_stack_opts *dev, up_opts *o, int c, const cha
 		o->ctl = arg;
 		return 0;
 	default:
-		return 0;
+		return opt_smpp_value(dev, o, c, arg);
 	}
 }
 
@@ -135,16 +192,23 @@ static int one_opt(tun_stack_opts *dev, up_opts *o, int c, char **argv)
 
 /* ---- whole-command checks --------------------------------------------------- */
 
-/* The HTTP port must not be one another running service listens on. */
+uint16_t up_port(const up_opts *o, const svc_ops *svc)
+{
+	if (svc == &svc_http)
+		return o->http_port;
+	return svc == &svc_smpp ? o->smpp_port : svc->port;
+}
+
+/* No two running services on one port (--http and --smpp-port move two). */
 static int check_ports(const tun_stack_opts *dev, const up_opts *o)
 {
-	if (!(o->services & bit_of(&svc_http)))
-		return 0;
 	for (unsigned i = 0; svc_at(i); i++)
-		if (svc_at(i) != &svc_http && (o->services & (1u << i)) &&
-		    svc_at(i)->port == o->http_port)
-			return tun_stack_bad(dev, "--http %u: port already used by the %s service",
-			                     o->http_port, svc_at(i)->name);
+		for (unsigned j = i + 1; svc_at(j); j++)
+			if ((o->services & (1u << i)) && (o->services & (1u << j)) &&
+			    up_port(o, svc_at(i)) == up_port(o, svc_at(j)))
+				return tun_stack_bad(dev, "port %u: used by both the %s and the %s service",
+				                     up_port(o, svc_at(i)), svc_at(i)->name,
+				                     svc_at(j)->name);
 	return 0;
 }
 
@@ -154,8 +218,10 @@ int up_parse(int argc, char **argv, tun_stack_opts *dev, up_opts *o)
 	memset(o, 0, sizeof *o);
 	o->http_port = svc_http.port;
 	o->http_root = ".";
+	o->smpp_port = svc_smpp.port;
 	for (unsigned i = 0; svc_at(i); i++)
-		o->services |= 1u << i;
+		if (!svc_at(i)->opt_in)
+			o->services |= 1u << i;
 	opterr = 0;
 	optind = 0;
 	int c, rc;

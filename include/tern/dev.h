@@ -90,6 +90,10 @@ typedef struct tern_fault_stats {
 int tern_fault_new(const tern_allocator *a, tern_dev *lower,
 		   const tern_fault_config *fc, tern_dev **out);
 void tern_fault_stats_get(const tern_dev *d, tern_fault_stats *out);
+/* Pull the cable: every packet, either way, is lost (and counted lost)
+ * while now < until; packets already held still leave. 0 ends a cut.
+ * Errors: TERN_EINVAL when d is not a fault injector. */
+int tern_fault_cut(tern_dev *d, tern_time until);
 
 #ifdef __cplusplus
 }

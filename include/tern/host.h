@@ -167,6 +167,15 @@ int tern_ctl_suffix(char *buf, size_t cap);
  * stack answers there), -ENAMETOOLONG, -ENOMEM, or socket/bind's errno. */
 int tern_ctl_open(tern_loop *l, tern_stack *st, const char *path, tern_ctl **out);
 
+/* The application's part of the control socket (`tern up`'s SMPP binds and
+ * fault commands): called with the request line after the table of every
+ * "ss" request, which it may extend, and with every other request, which it
+ * answers on `out` (returning 0) or refuses (a negative errno: the
+ * "error: unknown request" line follows). Runs inside the loop, never
+ * inside a stack call. NULL removes it. */
+typedef int (*tern_ctl_handler_fn)(void *ctx, const char *req, FILE *out);
+void tern_ctl_set_handler(tern_ctl *c, tern_ctl_handler_fn fn, void *ctx);
+
 /* Close every connection and the socket, and remove the socket file. */
 void tern_ctl_del(tern_ctl *c);
 

@@ -20,6 +20,7 @@ struct fault {
 	tern_prng rng;
 	tern_pktq held[2]; /* by direction, ordered by due time */
 	tern_fault_stats st;
+	tern_time cut_until; /* everything is lost before this (a pulled cable) */
 };
 
 struct fault_fate {
@@ -89,11 +90,13 @@ static int fault_hold(struct fault *f, int dir, tern_pktq_node *n, bool dup)
 
 static int fault_handle(struct fault *f, int dir, const uint8_t *pkt, size_t len, tern_time now)
 {
-	struct fault_fate x = fault_draw(f);
+	struct fault_fate x = {.lost = now < f->cut_until};
 	tern_time hold;
 	tern_pktq_node *n;
 	int rc;
 
+	if (!x.lost)
+		x = fault_draw(f);
 	if (x.lost) {
 		f->st.lost++;
 		return 0;
@@ -209,6 +212,14 @@ int tern_fault_new(const tern_allocator *a, tern_dev *lower, const tern_fault_co
 	lower->up = fault_rx;
 	lower->up_ctx = f;
 	*out = &f->dev;
+	return 0;
+}
+
+int tern_fault_cut(tern_dev *d, tern_time until)
+{
+	if (!d || d->ops != &fault_ops)
+		return TERN_EINVAL;
+	((struct fault *)d)->cut_until = until;
 	return 0;
 }
 

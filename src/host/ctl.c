@@ -34,6 +34,8 @@ struct tern_ctl {
 	tern_stack *st;
 	int ep, lfd;
 	uint64_t accepted;
+	tern_ctl_handler_fn handler;
+	void *handler_ctx;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ctl_client cl[CTL_CLIENTS];
 };
@@ -173,10 +175,13 @@ static char *answer(tern_ctl *c, const char *req, size_t *len)
 				ok = false;
 		}
 	}
-	if (ok)
+	if (ok) {
 		tern_ss_print(c->st, flags, f);
-	else
+		if (c->handler) /* what the application adds to the table */
+			c->handler(c->handler_ctx, req, f);
+	} else if (!c->handler || c->handler(c->handler_ctx, req, f) < 0) {
 		fprintf(f, "error: unknown request (expected: ss [-a] [-i] [-s])\n");
+	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -311,6 +316,12 @@ int tern_ctl_open(tern_loop *l, tern_stack *st, const char *path, tern_ctl **out
 	}
 	*out = c;
 	return 0;
+}
+
+void tern_ctl_set_handler(tern_ctl *c, tern_ctl_handler_fn fn, void *ctx)
+{
+	c->handler = fn;
+	c->handler_ctx = ctx;
 }
 
 void tern_ctl_del(tern_ctl *c)
