@@ -322,6 +322,8 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_listen_overflows, "TCP SYNs refused: listen queue full")           \
 	X(tcp_pmtu_lowered, "TCP path MTU lowered by fragmentation needed")     \
 	X(tcp_pmtu_ignored, "TCP fragmentation-needed not below the path MTU") \
+	X(tcp_pmtu_cached, "TCP connections starting at a path MTU learnt before") \
+	X(tcp_pmtu_raised, "TCP path MTUs tried larger again after 10 minutes") \
 	X(tcp_syncookies_sent, "TCP SYN-ACKs sent with a SYN cookie")            \
 	X(tcp_syncookies_ok, "TCP connections built from a valid cookie ACK")   \
 	X(tcp_syncookies_failed, "TCP ACKs to a listener with a bad cookie")     \

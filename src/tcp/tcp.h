@@ -64,6 +64,8 @@ struct tern_tcb {
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
+	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
+	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	/* RFC 7323 */
 	bool ws_ok, ts_ok;             /* negotiated on the handshake */
 	uint8_t snd_wscale;            /* Snd.Wind.Shift: the peer's windows << this */

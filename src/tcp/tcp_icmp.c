@@ -4,7 +4,16 @@
  * error (protocol or port unreachable) ends a connection that is still
  * opening; for an established one every error is soft (RFC 5461: aborting
  * on them makes blind resets easy): it is remembered, and reported if the
- * connection later times out. */
+ * connection later times out.
+ *
+ * Fragmentation needed lowers the path MTU (RFC 1191): for the connection
+ * at once, and for its destination in a small cache, so that the next
+ * connection there starts at the lowered size (6.3). Ten minutes after a
+ * decrease the larger size is tried again (6.3: "no less than 5 minutes,
+ * preferably 10"): the cache entry is forgotten and a lowered connection
+ * goes back to its full MSS; if the path still cannot carry it, the next
+ * report lowers it again. */
+#include "core/siphash.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 
@@ -17,6 +26,55 @@ static uint32_t plateau_below(uint32_t mtu)
 		if (plateaus[i] < mtu)
 			return plateaus[i];
 	return TERN_TCP_MIN_PMTU;
+}
+
+static tern_pmtu *pmtu_slot(tern_stack *st, uint32_t dst)
+{
+	uint8_t k[5];
+	tern_put32(k, dst);
+	k[4] = 'P';
+	uint64_t h = tern_siphash(st->tcp->key, k, sizeof k);
+	return &st->tcp->pmtu[h & (TERN_PMTU_SLOTS - 1)];
+}
+
+/* The live entry for dst, or NULL; an entry past its age is forgotten. */
+static tern_pmtu *pmtu_find(tern_stack *st, uint32_t dst)
+{
+	tern_pmtu *e = pmtu_slot(st, dst);
+	if (!e->mtu || e->dst != dst)
+		return NULL;
+	if (st->now - e->at >= TERN_PMTU_AGE) {
+		e->mtu = 0;
+		return NULL;
+	}
+	return e;
+}
+
+static void set_smss(tern_tcb *tcb, uint32_t smss)
+{
+	tcb->smss = (uint16_t)smss;
+	tcb->ccs.mss = tcb->smss;
+}
+
+void tern_tcp_pmtu_start(tern_tcb *tcb)
+{
+	tern_pmtu *e = pmtu_find(tcb->st, tcb->remote.addr);
+	uint32_t overhead = tern_tcp_seg_overhead(tcb);
+	if (!e || e->mtu >= tcb->smss + overhead)
+		return;
+	TERN_COUNT(tcb->st, tcp_pmtu_cached);
+	tcb->smss_full = tcb->smss;
+	tcb->pmtu_at = e->at;
+	set_smss(tcb, e->mtu - overhead);
+}
+
+void tern_tcp_pmtu_check(tern_tcb *tcb)
+{
+	if (!tcb->smss_full || tcb->st->now - tcb->pmtu_at < TERN_PMTU_AGE)
+		return;
+	TERN_COUNT(tcb->st, tcp_pmtu_raised);
+	set_smss(tcb, tcb->smss_full);
+	tcb->smss_full = 0;
 }
 
 /* RFC 1191 6.1-6.4: fragmentation needed lowers the path MTU, never below
@@ -37,8 +95,14 @@ static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
 		return;
 	}
 	TERN_COUNT(st, tcp_pmtu_lowered);
-	tcb->smss = (uint16_t)(mtu - overhead);
-	tcb->ccs.mss = tcb->smss;
+	if (!tcb->smss_full)
+		tcb->smss_full = tcb->smss;
+	tcb->pmtu_at = st->now;
+	set_smss(tcb, mtu - overhead);
+	tern_pmtu *e = pmtu_slot(st, tcb->remote.addr);
+	e->dst = tcb->remote.addr;
+	e->mtu = (uint16_t)mtu;
+	e->at = st->now;
 	if (tcb->state < TERN_TCP_ESTABLISHED || tcb->snd_max == tcb->snd_una)
 		return;
 	tern_sack_clear(tcb);

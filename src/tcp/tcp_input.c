@@ -149,6 +149,7 @@ static void syn_sent_input(tern_tcb *tcb, seg_in *s)
 	tcb->rcv_nxt = s->h.seq + 1;
 	tcb->rcv_adv = tcb->rcv_nxt;
 	tern_tcp_take_syn_options(tcb, &s->h.opts);
+	tern_tcp_pmtu_start(tcb);
 	take_peer_window(tcb, s);
 	/* RFC 3168 6.1.1: an ECN-setup SYN-ACK has ECE without CWR */
 	tcb->ecn_ok = ack_ok && !tcb->st->cfg.tcp_no_ecn &&

@@ -4,6 +4,18 @@
 
 #include "tcp/tcp.h"
 
+/* RFC 1191 6.3: path MTUs learnt per destination, in a small table with
+ * one entry a slot (a colliding destination takes the slot over); an entry
+ * is forgotten PMTU_AGE after the decrease, so the larger MTU is tried
+ * again. */
+#define TERN_PMTU_SLOTS 64
+#define TERN_PMTU_AGE TERN_SEC(600)
+typedef struct tern_pmtu {
+	uint32_t dst;
+	uint16_t mtu;            /* 0: empty */
+	tern_time at;            /* when it was lowered */
+} tern_pmtu;
+
 /* Connection-table buckets (powers of two): the table starts small and
  * doubles whenever connections and TIME-WAIT records outnumber buckets, so
  * a lookup stays O(1) from a handful of connections to a million. */
@@ -49,6 +61,7 @@ struct tern_tcp {
 		uint32_t epoch;
 		bool valid;
 	} cookie_key[2];
+	tern_pmtu pmtu[TERN_PMTU_SLOTS];  /* tcp_icmp.c */
 	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
 };
 
@@ -77,6 +90,12 @@ struct tern_tcb *tern_tcp_listener_cookie_ack(struct tern_socket *ls, const tern
 					      const tern_tcp_repr *seg, bool *drop);
 void tern_tcp_listener_established(struct tern_socket *ls, tern_tcb *child);
 void tern_tcp_listener_forget(struct tern_socket *ls, tern_tcb *child);
+
+/* tcp_icmp.c: the path MTU cache (RFC 1191 6.3). A new connection starts
+ * at the path MTU learnt for its destination; a lowered one tries its full
+ * size again PMTU_AGE after the decrease. */
+void tern_tcp_pmtu_start(tern_tcb *tcb);
+void tern_tcp_pmtu_check(tern_tcb *tcb);
 
 /* tcp_opt.c: option negotiation (RFC 9293 3.7.1 MSS, RFC 7323 window scale
  * and timestamps) */

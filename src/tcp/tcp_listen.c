@@ -149,6 +149,7 @@ static tern_tcb *child_new(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->snd_wl1 = syn->seq;
 	c->max_snd_wnd = syn->wnd;
 	tern_tcp_take_syn_options(c, opts);
+	tern_tcp_pmtu_start(c);
 	c->ecn_ok = ecn && !st->cfg.tcp_no_ecn;
 	tern_trace_state(c, TERN_TCP_LISTEN, TERN_TCP_SYN_RECEIVED, "rcv SYN");
 	c->state = TERN_TCP_SYN_RECEIVED;

@@ -454,6 +454,7 @@ static void check_persist(tern_tcb *tcb)
 
 void tern_tcp_output(tern_tcb *tcb)
 {
+	tern_tcp_pmtu_check(tcb);  /* RFC 1191 6.3: time to try a larger MTU? */
 	switch (tcb->state) {
 	case TERN_TCP_SYN_SENT:
 	case TERN_TCP_SYN_RECEIVED:

@@ -1,7 +1,9 @@
 /* test_tcp_icmp.c - ICMP errors about TCP segments: a port unreachable
  * for our SYN refuses the connection; an error quoting a sequence number
  * not in flight is ignored and counted (RFC 5927); an established
- * connection survives a hard error (RFC 5461). */
+ * connection survives a hard error (RFC 5461); fragmentation needed lowers
+ * the path MTU, which is remembered per destination and tried larger again
+ * after ten minutes (RFC 1191). */
 #include "fixture.h"
 #include "tt.h"
 
@@ -28,14 +30,16 @@ static void icmp_about_last_typed(fixture *f, uint8_t type, uint8_t code, uint32
 	fx_input(f, buf, n, TERN_MS(1));
 }
 
-static tern_socket *connecting(fixture *f)
+static tern_socket *connecting_to(fixture *f, uint32_t peer)
 {
 	tern_socket *s;
-	tern_endpoint dst = {FX_PEER, 80};
+	tern_endpoint dst = {peer, 80};
 	if (tern_tcp_open(f->st, &s) || tern_socket_connect(s, &dst) != TERN_EINPROGRESS)
 		return NULL;
 	return s;
 }
+
+static tern_socket *connecting(fixture *f) { return connecting_to(f, FX_PEER); }
 
 TT_TEST(test_port_unreachable_for_our_syn_refuses_the_connection)
 {
@@ -147,27 +151,31 @@ TT_TEST(test_syn_to_a_broadcast_address_is_ignored)
 
 /* An established connection to a peer with MSS 1460 and 3000 bytes queued:
  * two full segments go out, Nagle holds the tail. */
-static tern_socket *established_sending(fixture *f)
+static tern_socket *established_sending_to(fixture *f, uint32_t peer)
 {
-	tern_socket *s = connecting(f);
-	if (!s)
+	size_t syn_at = f->nout;
+	tern_socket *s = connecting_to(f, peer);
+	if (!s || f->nout != syn_at + 1)
 		return NULL;
 	tern_tcp_repr syn;
-	if (tern_tcp_parse(f->out[0].data + 20, f->out[0].len - 20, FX_US, FX_PEER, true, &syn))
+	if (tern_tcp_parse(f->out[syn_at].data + 20, f->out[syn_at].len - 20, FX_US, peer, true,
+			   &syn))
 		return NULL;
 	uint8_t seg[64];
 	tern_tcp_repr h = {.sport = 80, .dport = syn.sport, .seq = 5000, .ack = syn.seq + 1,
 			   .flags = TERN_TCP_SYN | TERN_TCP_ACK, .wnd = 65535};
 	h.opts.present = TERN_TCPO_MSS;
 	h.opts.mss = 1460;
-	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, FX_PEER, FX_US);
-	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
-	fx_input(f, buf, n, TERN_MS(1));
+	size_t sl = tern_tcp_build(seg, sizeof seg, &h, NULL, 0, peer, FX_US);
+	size_t n = fx_ip4(buf, peer, FX_US, TERN_IPPROTO_TCP, 2, 0, false, seg, sl);
+	fx_input(f, buf, n, tern_stack_now(f->st));
 	static uint8_t data[3000];
 	if (tern_socket_send(s, data, sizeof data, 0) != (long)sizeof data)
 		return NULL;
 	return s;
 }
+
+static tern_socket *established_sending(fixture *f) { return established_sending_to(f, FX_PEER); }
 
 static void frag_needed_about(fixture *f, size_t pkt, uint16_t mtu)
 {
@@ -178,7 +186,7 @@ static void frag_needed_about(fixture *f, size_t pkt, uint16_t mtu)
 			     .mtu = mtu, .data = quote, .data_len = sizeof quote};
 	size_t il = tern_icmp4_build(icmp, sizeof icmp, &m);
 	size_t n = fx_ip4(buf, FX_PEER, FX_US, TERN_IPPROTO_ICMP, 3, 0, false, icmp, il);
-	fx_input(f, buf, n, TERN_MS(2));
+	fx_input(f, buf, n, tern_stack_now(f->st));
 }
 
 static size_t payload_of(fixture *f, size_t pkt, uint32_t *seq)
@@ -244,10 +252,87 @@ TT_TEST(test_fragmentation_needed_never_goes_below_the_floor_or_up)
 	fx_fini(&f);
 }
 
+static uint32_t smss_of(tern_socket *s)
+{
+	tern_tcp_info i;
+	tern_socket_info(s, &i);
+	return i.smss;
+}
+
+/* RFC 1191 6.3: the path MTU learnt for a destination is where the next
+ * connection to it starts; other destinations keep the interface's. */
+TT_TEST(test_path_mtu_learnt_for_a_destination_is_where_its_next_connection_starts)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *a = established_sending(&f);
+	TT_CHECK(a != NULL);
+	frag_needed_about(&f, first_data(&f), 1280);
+	TT_EQ(smss_of(a), 1240);
+	fx_clear(&f);
+	tern_socket *b = established_sending(&f);
+	TT_CHECK(b != NULL);
+	TT_EQ(smss_of(b), 1240);
+	uint32_t seq;
+	TT_EQ(payload_of(&f, first_data(&f), &seq), 1240);  /* its first segment fits */
+	tern_socket *other = established_sending_to(&f, TERN_IP4(192, 0, 2, 3));
+	TT_CHECK(other != NULL);
+	TT_EQ(smss_of(other), 1460);
+	tern_counters c;
+	tern_stack_counters(f.st, &c);
+	TT_EQ(c.tcp_pmtu_lowered, 1);
+	TT_EQ(c.tcp_pmtu_cached, 1);
+	fx_fini(&f);
+}
+
+/* RFC 1191 6.3 ("no less than 5 minutes ... recommended 10"): ten minutes
+ * after a decrease the larger MTU is tried again, by new connections (the
+ * cache entry is gone) and by the lowered one (its full MSS back); a path
+ * still narrow reports again and is lowered again. */
+TT_TEST(test_path_mtu_is_tried_larger_again_ten_minutes_after_a_decrease)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_socket *a = established_sending(&f);
+	TT_CHECK(a != NULL);
+	frag_needed_about(&f, first_data(&f), 1280);
+	tern_time lowered = tern_stack_now(f.st);
+	tern_stack_poll(f.st, lowered + TERN_SEC(599));
+	fx_clear(&f);
+	tern_socket *b = established_sending(&f);
+	TT_EQ(smss_of(b), 1240);   /* nine minutes on: still the learnt MTU */
+	uint8_t more[4000] = {0};
+	TT_EQ(tern_socket_send(a, more, sizeof more, 0), (long)sizeof more);
+	TT_EQ(smss_of(a), 1240);
+	tern_stack_poll(f.st, lowered + TERN_SEC(600));
+	fx_clear(&f);
+	tern_socket *c = established_sending(&f);
+	TT_EQ(smss_of(c), 1460);   /* ten: a new connection tries the full size */
+	TT_EQ(tern_socket_send(a, more, 100, 0), 100);
+	TT_EQ(smss_of(a), 1460);   /* and so does the lowered one */
+	tern_counters ct;
+	tern_stack_counters(f.st, &ct);
+	TT_CHECK(ct.tcp_pmtu_raised >= 1);
+	TT_EQ(ct.tcp_pmtu_cached, 1);
+	/* the path is still narrow: c's full-size segment brings a report */
+	fx_clear(&f);
+	TT_EQ(tern_socket_send(c, more, sizeof more, 0), (long)sizeof more);
+	uint32_t seq;
+	size_t big = first_data(&f);
+	TT_EQ(payload_of(&f, big, &seq), 1460);
+	frag_needed_about(&f, big, 1280);
+	TT_EQ(smss_of(c), 1240);
+	tern_stack_counters(f.st, &ct);
+	TT_EQ(ct.tcp_pmtu_lowered, 2);
+	fx_fini(&f);
+}
+
 TT_MAIN(test_port_unreachable_for_our_syn_refuses_the_connection,
 	test_soft_icmp_errors_leave_the_syn_to_its_retransmissions,
 	test_syn_to_a_broadcast_address_is_ignored,
 	test_icmp_error_quoting_a_sequence_not_in_flight_is_ignored,
 	test_established_connection_survives_hard_icmp_error,
 	test_fragmentation_needed_resegments_the_flight_to_the_reported_mtu,
-	test_fragmentation_needed_never_goes_below_the_floor_or_up)
+	test_fragmentation_needed_never_goes_below_the_floor_or_up,
+	test_path_mtu_learnt_for_a_destination_is_where_its_next_connection_starts,
+	test_path_mtu_is_tried_larger_again_ten_minutes_after_a_decrease)
