@@ -201,6 +201,9 @@ typedef struct tern_config {
 	uint32_t tcp_max_time_wait;  /* [4096] TIME-WAIT records */
 	uint32_t tcp_sndbuf;         /* [65536] default send buffer bytes */
 	uint32_t tcp_rcvbuf;         /* [65535] default receive buffer bytes */
+	uint32_t tcp_rcvbuf_max;     /* [4 MiB] receive-buffer auto-tuning grows a
+	                                connection's buffer up to this; at or below
+	                                tcp_rcvbuf it is off (docs/DECISIONS.md) */
 	uint64_t tcp_mem_max;        /* [64 MiB] send, receive and out-of-order buffer
 	                                bytes of all connections together; under
 	                                pressure out-of-order data is pruned first */
@@ -337,6 +340,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_ooo_drops, "TCP out-of-order segments dropped: no room")           \
 	X(tcp_ooo_pruned, "TCP out-of-order queues discarded: memory pressure")  \
 	X(tcp_ooo_pruned_bytes, "TCP out-of-order bytes discarded: memory pressure") \
+	X(tcp_rcvbuf_grown, "TCP receive buffers grown by auto-tuning")           \
 	X(tcp_mem_pressure_drops, "TCP segments, writes and SYNs refused: tcp_mem_max") \
 	X(tcp_rcv_pruned, "TCP segments cut to the receive window")              \
 	X(tcp_dup_segs, "TCP segments entirely duplicate")                       \
@@ -554,6 +558,7 @@ typedef struct tern_tcp_info {
 	uint32_t unacked;               /* bytes awaiting acknowledgment */
 	uint32_t unsent;                /* bytes queued, not yet sent */
 	uint32_t unread;                /* bytes awaiting receipt by the application */
+	uint32_t rcvbuf;                /* receive buffer now (auto-tuning grows it) */
 	uint32_t ooo_bytes;             /* bytes held beyond a gap (out of order) */
 	bool urgent;                    /* urgent data ahead of the reader */
 	tern_time user_timeout;         /* RFC 5482; 0 = by retransmission count */

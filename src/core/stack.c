@@ -25,6 +25,7 @@ static void apply_defaults(tern_config *c)
 	DEF(tcp_max_time_wait);
 	DEF(tcp_sndbuf);
 	DEF(tcp_rcvbuf);
+	DEF(tcp_rcvbuf_max);
 	DEF(tcp_mem_max);
 	DEF(tcp_msl);
 	DEF(tcp_rto_min);

@@ -18,6 +18,7 @@ typedef struct tern_tcp_knobs {
 	tern_time keep_idle, keep_intvl, user_timeout;
 	unsigned keep_cnt;
 	uint32_t sndbuf, rcvbuf;
+	bool rcvbuf_set;              /* TERN_SO_RCVBUF given: no auto-tuning */
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
 

@@ -149,6 +149,12 @@ struct tern_tcb {
 	/* statistics */
 	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
 
+	/* receive-buffer auto-tuning (tcp_rcv_tune.c) */
+	uint32_t rcv_tune_max;         /* ceiling; 0: off */
+	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
+	tern_time rcv_space_at;        /* when it began */
+	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
+
 	/* event trace (tcp_trace.h) */
 	uint8_t xmit_rtx;              /* why the segment being sent is resent */
 	uint8_t rewind_why;            /* why SND.NXT last stepped back (go-back-N) */

@@ -221,6 +221,37 @@ void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
 
 /* ---- receive ring -------------------------------------------------------- */
 
+/* Auto-tuning (tcp_rcv_tune.c): bigger storage. What the ring holds, in
+ * order and out of order at their offsets, moves to the front of the new
+ * storage. A growth is an optimisation: it prunes nobody and is not
+ * counted as a refusal; when it cannot be had the ring stays as it was. */
+int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap)
+{
+	cap = ring_cap(cap);
+	if (cap <= b->cap)
+		return 0;
+	if (st->tcp && !mem_fits(st, st->tcp->mem_used, cap))
+		return TERN_ENOSPC;
+	if (!b->mem) {
+		b->cap = cap;
+		return 0;
+	}
+	bool refused;
+	uint8_t *m = ring_alloc(st, cap, false, &refused);
+	if (!m)
+		return refused ? TERN_ENOSPC : TERN_ENOMEM;
+	uint32_t held = b->len + (b->nooo ? b->ooo[b->nooo - 1].off + b->ooo[b->nooo - 1].len : 0);
+	ring_get(b->mem, b->cap, b->head, m, held);
+	if (b->prunable && st->tcp)
+		prune_unlink(st->tcp, b);
+	ring_free(st, b->mem, b->cap);
+	b->mem = m;
+	b->cap = cap;
+	b->head = 0;
+	prune_update(st, b);
+	return 0;
+}
+
 void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
 {
 	memset(b, 0, sizeof *b);

@@ -92,6 +92,10 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 		      uint32_t n);
 /* Copy up to n in-order bytes out; consume them unless peek. Returns bytes. */
 uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint32_t n, bool peek);
+/* Grow the ring to cap bytes (auto-tuning), keeping what it holds. Returns
+ * 0 (also when cap is not larger), TERN_ENOSPC when the stack-wide limit
+ * has no room, TERN_ENOMEM; the ring is unchanged on error. */
+int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap);
 /* Drop all out-of-order data (memory pressure); storage is released when
  * no in-order bytes remain either. Returns bytes dropped. */
 uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b);

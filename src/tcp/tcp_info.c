@@ -32,6 +32,7 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	uint32_t sent = tcb->snd_max - tcb->snd_una;
 	o->unsent = tcb->snd.len > sent ? tcb->snd.len - sent : 0;
 	o->unread = tcb->rcv.len;
+	o->rcvbuf = tcb->rcv.cap;
 	o->ooo_bytes = tcb->rcv.ooo_bytes;
 	o->urgent = tcb->rcv_urgent;
 	o->user_timeout = tcb->user_timeout;

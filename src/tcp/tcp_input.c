@@ -683,6 +683,8 @@ static void process_text(tern_tcb *tcb, seg_in *s)
 	}
 	tcb->rcv_nxt += (uint32_t)adv;
 	tcb->bytes_received += (uint32_t)adv;
+	if (adv > 0)
+		tern_rcv_tune(tcb, &s->h.opts);
 	schedule_ack(tcb, off == 0, had_gap && adv > 0);
 	if (adv > 0)
 		tern_tcb_notify(tcb);

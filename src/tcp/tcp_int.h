@@ -112,6 +112,12 @@ uint32_t tern_tcp_seg_overhead(const tern_tcb *tcb);
 /* RFC 9293 3.7.1 (MUST-15): the send MSS when the peer sent no MSS option. */
 #define TCP_DEFAULT_MSS 536
 void tern_tcp_opt_init(tern_tcb *tcb);
+
+/* tcp_rcv_tune.c: receive-buffer auto-tuning up to max (0: off) */
+void tern_rcv_tune_init(tern_tcb *tcb, uint32_t max);
+/* A segment arrived in the synchronized states: take the receiver's RTT
+ * from its timestamp echo and, once a round trip, resize the buffer. */
+void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o);
 /* Bytes of TCP options every data segment carries. */
 uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);
 

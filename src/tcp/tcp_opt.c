@@ -27,9 +27,12 @@ void tern_tcp_opt_init(tern_tcb *tcb)
 	tern_put16(k + 10, tcb->remote.port);
 	k[12] = 'T';
 	tcb->ts_offset = (uint32_t)tern_siphash(tcb->st->cfg.secret, k, sizeof k);
-	/* Rcv.Wind.Shift: the least shift that lets the buffer be offered */
+	/* Rcv.Wind.Shift: the least shift that lets the buffer be offered,
+	 * as large as auto-tuning may make it (the shift is fixed on the SYN,
+	 * RFC 7323 2.2) */
+	uint32_t most = tcb->rcv_tune_max > tcb->rcv.cap ? tcb->rcv_tune_max : tcb->rcv.cap;
 	uint8_t shift = 0;
-	while (shift < TCP_MAX_WSCALE && (tcb->rcv.cap >> shift) > 65535)
+	while (shift < TCP_MAX_WSCALE && (most >> shift) > 65535)
 		shift++;
 	tcb->rcv_wscale = tcb->st->cfg.tcp_no_wscale ? 0 : shift;
 }

@@ -35,6 +35,7 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->sr = k->sr;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
 	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
+	tern_rcv_tune_init(tcb, k->rcvbuf_set ? 0 : tcb->st->cfg.tcp_rcvbuf_max);
 	struct tern_iface *ifc = tern_route_lookup(tcb->st, tcb->remote.addr, NULL);
 	uint32_t mtu = ifc ? ifc->mtu : 576;
 	/* RFC 9293 3.7.1: MSS = MTU - fixed IP and TCP headers */
@@ -433,6 +434,8 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		if (value < 1024 || value > (64 << 20) || tcb)
 			return TERN_EINVAL;
 		*(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = (uint32_t)value;
+		if (opt == TERN_SO_RCVBUF)
+			k->rcvbuf_set = true;  /* as Linux: a size asked for is kept */
 		return 0;
 	default:
 		return TERN_EINVAL;

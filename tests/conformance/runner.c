@@ -1070,6 +1070,8 @@ static bool directive_config(run *r, toks *t)
 		c->tcp_delack = TERN_MS(v);
 	else if (strcmp(name, "fin_wait2_ms") == 0)
 		c->tcp_fin_wait2 = TERN_MS(v);
+	else if (strcmp(name, "rcvbuf_max") == 0)
+		c->tcp_rcvbuf_max = v;
 	else
 		return fail(r, "unknown config '%s'", name);
 	return true;
@@ -1192,6 +1194,9 @@ static bool run_script(const char *path, const char *name, bool verbose)
 	r->tol = TERN_MS(1);
 	r->pport = 40000;
 	tern_config_init(&r->cfg);
+	/* The scripts' windows and shifts are worked out for the 64 KiB
+	 * default buffer: auto-tuning is off unless a script turns it on. */
+	r->cfg.tcp_rcvbuf_max = r->cfg.tcp_rcvbuf;
 	char line[MAX_LINE];
 	bool ok = true;
 	while (ok && r->line < MAX_LINES && fgets(line, sizeof line, f)) {

@@ -144,7 +144,12 @@ TT_TEST(test_user_timeout_ends_a_stalled_transfer)
 TT_TEST(test_zero_window_persists_until_the_reader_resumes)
 {
 	net n;
-	TT_EQ(net_up(&n, 4, NULL), 0);
+	/* a fixed 64 KiB buffer, unscaled: the window field can offer its
+	 * last sliver byte for byte (a scaled one rounds it away) */
+	tern_config cfg;
+	tern_config_init(&cfg);
+	cfg.tcp_rcvbuf_max = cfg.tcp_rcvbuf;
+	TT_EQ(net_up(&n, 4, &cfg), 0);
 	tern_socket *c, *l, *s;
 	TT_EQ(connect_pair(&n, 80, &c, &l, &s), 0);
 	size_t total = 200000, sent = 0, got = 0;

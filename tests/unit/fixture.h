@@ -101,6 +101,9 @@ static inline int fx_init(fixture *f, uint32_t addr, uint32_t mtu)
 {
 	tern_config cfg;
 	tern_config_init(&cfg);
+	/* Tests reason about the 64 KiB default buffer and its window field:
+	 * receive-buffer auto-tuning is off unless a test turns it on. */
+	cfg.tcp_rcvbuf_max = cfg.tcp_rcvbuf;
 	return fx_init_cfg(f, addr, 24, mtu, &cfg);
 }
 

@@ -19,6 +19,7 @@ static int pair_init_limit(pair *p, uint64_t limit)
 	tern_config_init(&cfg);
 	cfg.tcp_mem_max = limit;
 	cfg.max_sockets = 256;
+	cfg.tcp_rcvbuf_max = cfg.tcp_rcvbuf;  /* fixed 64 KiB buffers, as counted below */
 	if (fx_init(&p->side[0], TERN_IP4(192, 0, 2, 1), 1500) ||
 	    fx_init_cfg(&p->side[1], TERN_IP4(192, 0, 2, 2), 24, 1500, &cfg))
 		return -1;
