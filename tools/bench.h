@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "tern/dev.h"
+#include "tern/sim.h"
 #include "tern/tern.h"
 
 /* ---- options and results ------------------------------------------------- */
@@ -28,6 +29,9 @@ typedef struct bench_opts {
 	uint32_t sndbuf;   /* tern send buffer */
 	uint64_t count;    /* rr-latency round trips, connect-rate lifecycles */
 	uint32_t conns;    /* conn-memory connections */
+	uint32_t sim_s;    /* loss-goodput, fairness: virtual seconds per case
+	                      (each benchmark scales it; 0: its default) */
+	uint32_t flows;    /* fairness: only this flow count (0: 2, 10, 100) */
 } bench_opts;
 
 typedef struct bench_result {
@@ -37,6 +41,8 @@ typedef struct bench_result {
 	const char *target;  /* the target for tern/peer, "" if none */
 	bool met;
 	char extra[768];     /* more JSON members: `,"key":value...` */
+	bool printed;        /* the benchmark printed its own lines, one per
+	                        case (loss-goodput, fairness): print nothing */
 } bench_result;
 
 /* Append `,"key":value` (a number) or `,"key":"text"` to r->extra. */
@@ -50,6 +56,8 @@ int bench_memlink_throughput(const bench_opts *o, bench_result *r);
 int bench_rr_latency(const bench_opts *o, bench_result *r);
 int bench_connect_rate(const bench_opts *o, bench_result *r);
 int bench_conn_memory(const bench_opts *o, bench_result *r);
+int bench_loss_goodput(const bench_opts *o, bench_result *r);
+int bench_fairness(const bench_opts *o, bench_result *r);
 
 /* ---- clocks (nanoseconds) ------------------------------------------------ */
 
@@ -149,6 +157,56 @@ void bench_pair_settle(bench_pair *p);
  * due within `horizon`, so that what the stacks hold is what an idle
  * connection keeps. */
 void bench_pair_quiesce(bench_pair *p, tern_time horizon);
+
+/* ---- bulk flows through the simulator (bench_sim.c) ---------------------- */
+
+/* Hosts A (10.0.0.1) and B (10.0.0.2) joined by one simulated link; `flows`
+ * connections from A to B, flow i opened at i * stagger, each sending the
+ * pattern from its start for as long as the run lasts. */
+typedef struct bench_sim_cfg {
+	tern_sim_link_config link;
+	const char *cc;      /* every flow's congestion control ("cubic", "newreno") */
+	bool no_sack;        /* tern_config.tcp_no_sack on both hosts */
+	uint32_t flows;
+	tern_time stagger;
+	uint32_t buf;        /* send and receive buffer of every flow */
+	uint64_t seed;
+} bench_sim_cfg;
+
+typedef struct bench_sim_flow {
+	tern_socket *cli;          /* A's end */
+	tern_socket *srv;          /* the i-th connection B accepted */
+	bench_pattern pat;         /* the sender's place in the shared pattern */
+	bench_hash hash;           /* what srv's reader read */
+	uint64_t received, mark;   /* bytes read; and when bench_sim_mark ran */
+} bench_sim_flow;
+
+typedef struct bench_sim {
+	tern_sim *sim;
+	tern_sim_host *a, *b;
+	tern_sim_link *link;
+	tern_socket *lis;
+	bench_sim_flow *flow;
+	uint32_t nflows, started, accepted;
+	tern_time stagger, mark_t;
+	tern_sim_link_stats mark_ab;
+	bench_pattern pat;
+	uint8_t *rbuf;
+} bench_sim;
+
+int bench_sim_init(bench_sim *s, const bench_sim_cfg *c);
+void bench_sim_fini(bench_sim *s);
+/* Run the applications every millisecond until virtual time `until`. */
+int bench_sim_run_until(bench_sim *s, tern_time until);
+/* Start the measured interval: what each flow has read and the link has
+ * delivered so far no longer counts. */
+void bench_sim_mark(bench_sim *s);
+/* Flow i's goodput since the mark, and the share of the link's capacity
+ * (A to B, IP bytes delivered, retransmissions included) used since. */
+double bench_sim_goodput_mbps(const bench_sim *s, uint32_t i);
+double bench_sim_link_util(const bench_sim *s, uint64_t rate_bps);
+/* 0 when every reader's hash is that of the pattern's first bytes. */
+int bench_sim_verify(const bench_sim *s);
 
 /* ---- Linux loopback peers ------------------------------------------------ */
 
