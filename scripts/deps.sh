@@ -21,6 +21,9 @@ check curl curl
 check hping3 hping3
 check python3 python3
 check sha256sum coreutils
+# tern plot's test: SVG well-formedness and rendering to PNG.
+check xmllint libxml2-utils
+check rsvg-convert librsvg2-bin
 # The fuzz harnesses (make fuzz, and briefly in make test): clang, and the
 # compiler-rt package of its version, which holds libFuzzer.
 check clang clang

@@ -9,5 +9,6 @@ int tern_cmd_demo(int argc, char **argv);  /* cmd_demo.c: simulator demo */
 int tern_cmd_cat(int argc, char **argv);   /* cmd_cat.c: netcat over TUN */
 int tern_cmd_ss(int argc, char **argv);    /* cmd_ss.c: connection table */
 int tern_cmd_bench(int argc, char **argv); /* cmd_bench.c: benchmarks */
+int tern_cmd_plot(int argc, char **argv);  /* cmd_plot.c: figures as SVG */
 
 #endif

@@ -22,6 +22,7 @@ static const tern_cmd cmds[] = {
     {"cat", tern_cmd_cat, "netcat over a stack on a TUN device (TCP, -l to listen)"},
     {"demo", tern_cmd_demo, "run a demo in the simulator (no root needed)"},
     {"bench", tern_cmd_bench, "run the benchmarks"},
+    {"plot", tern_cmd_plot, "draw TCP figures (ladder, tsg, cwnd, rtt, states) as SVG"},
 };
 
 static void usage(FILE *f)
