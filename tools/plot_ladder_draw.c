@@ -331,7 +331,7 @@ static void legend(FILE *f, const tern_plot_ladder *l)
 	if (rtx)
 		it[n++] = (tern_legend_item){"retransmission", RTX_COLOR, TERN_LEG_LINE};
 	if (lost)
-		it[n++] = (tern_legend_item){"lost (never arrived, \u2715)", RTX_COLOR, TERN_LEG_DASH};
+		it[n++] = (tern_legend_item){"lost (never arrived)", RTX_COLOR, TERN_LEG_CROSS};
 	if (tw)
 		it[n++] = (tern_legend_item){"TIME-WAIT", "#ce93d8", TERN_LEG_BOX};
 	tern_svg_legend(f, l->x[0], l->bottom + 50, it, n);

@@ -73,7 +73,7 @@ static void frame(FILE *f, series *s, double ymax, double ydiv, const char *ylab
 		if (mine(s, e, s->kind) || is_mark(s, e))
 			tmax = fmax(tmax, (double)tern_plot_rel_t(s->c, e));
 	}
-	double xdiv = tmax < 20e6 ? 1000 : 1e6;
+	double xdiv = tmax < 10e6 ? 1000 : 1e6;
 	s->tmax = tmax;
 	s->x = (tern_axis){0, tmax, PX0, PX1, xdiv, xdiv == 1000 ? "time (ms)" : "time (s)"};
 	s->y = (tern_axis){0, fmax(ymax, 1e-9) * 1.08, PY0, PY1, ydiv, ylabel};
@@ -229,14 +229,19 @@ int tern_plot_cwnd_svg(const tern_plot_conn *c, const tern_plot_opts *o, FILE *o
 
 static void samples(FILE *f, const series *s)
 {
+	size_t n = 0;
+	for (size_t i = 0; i < s->c->tr->n; i++)
+		n += mine(s, &s->c->tr->ev[i], TERN_PLOT_RTT);
+	/* thousands of samples: smaller, lighter dots, so the lines stay visible */
+	double r = n > 300 ? 2 : 3, op = n > 300 ? 0.45 : 0.75;
 	for (size_t i = 0; i < s->c->tr->n; i++) {
 		const tern_plot_ev *e = &s->c->tr->ev[i];
 		if (!mine(s, e, TERN_PLOT_RTT))
 			continue;
-		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#1f5fa8\" "
-			   "fill-opacity=\"0.75\"/>\n",
+		fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.0f\" fill=\"#1f5fa8\" "
+			   "fill-opacity=\"%.2f\"/>\n",
 			tern_axis_map(&s->x, (double)tern_plot_rel_t(s->c, e)),
-			tern_axis_map(&s->y, (double)e->u.rtt.sample));
+			tern_axis_map(&s->y, (double)e->u.rtt.sample), r, op);
 	}
 }
 
@@ -256,9 +261,9 @@ int tern_plot_rtt_svg(const tern_plot_conn *c, const tern_plot_opts *o, FILE *ou
 	titles(out, &s, o, "Round-trip time");
 	frame(out, &s, ymax, 1000, "milliseconds");
 	marks(out, &s);
+	samples(out, &s);
 	steps(out, &s, f_rto, 1, "#d62728", "7,4");
 	steps(out, &s, f_srtt, 1, "#2e7d32", NULL);
-	samples(out, &s);
 	fputs("</g>\n", out);
 	tern_legend_item it[3 + TERN_PLOT_RTX_N] = {
 	    {"RTT sample", "#1f5fa8", TERN_LEG_DOT},

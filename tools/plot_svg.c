@@ -219,6 +219,10 @@ static void legend_key(FILE *f, double x, double y, const tern_legend_item *it)
 	case TERN_LEG_BOX:
 		tern_svg_rect(f, x + 6, y - 6, 16, 12, it->color, "#666666", 1);
 		break;
+	case TERN_LEG_CROSS:
+		tern_svg_line(f, x + 9, y - 5, x + 19, y + 5, it->color, 2.5, NULL);
+		tern_svg_line(f, x + 9, y + 5, x + 19, y - 5, it->color, 2.5, NULL);
+		break;
 	}
 }
 

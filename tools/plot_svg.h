@@ -51,6 +51,7 @@ typedef enum tern_legend_style {
 	TERN_LEG_DOT,
 	TERN_LEG_BAR,
 	TERN_LEG_BOX,
+	TERN_LEG_CROSS,
 } tern_legend_style;
 
 typedef struct tern_legend_item {

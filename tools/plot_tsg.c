@@ -77,7 +77,7 @@ static void ranges(tsg *g)
 			   ydiv == 1	  ? "relative sequence number (bytes)"
 			   : ydiv == 1000 ? "relative sequence number (kB)"
 					  : "relative sequence number (MB)"};
-	double xdiv = tmax < 20e6 ? 1000 : 1e6;
+	double xdiv = tmax < 10e6 ? 1000 : 1e6;
 	g->x = (tern_axis){0, tmax, PX0, PX1, xdiv, xdiv == 1000 ? "time (ms)" : "time (s)"};
 	tern_axis_nice(&g->x);
 	tern_axis_nice(&g->y);
@@ -107,8 +107,8 @@ static void data(FILE *f, tsg *g)
 		ibeam(f, x, y0, fmin(y1, y0 - 2), r ? C_RTX : C_DATA);
 		if (a->lost) {
 			double m = (y0 + y1) / 2;
-			tern_svg_line(f, x - 5, m - 5, x + 5, m + 5, C_RTX, 2, NULL);
-			tern_svg_line(f, x - 5, m + 5, x + 5, m - 5, C_RTX, 2, NULL);
+			tern_svg_line(f, x - 4, m - 4, x + 4, m + 4, C_RTX, 1.8, NULL);
+			tern_svg_line(f, x - 4, m + 4, x + 4, m - 4, C_RTX, 1.8, NULL);
 			g->lost = true;
 		}
 	}
@@ -168,7 +168,7 @@ static void tsg_legend(FILE *f, const tsg *g)
 	if (g->rtx)
 		it[n++] = (tern_legend_item){"retransmission", C_RTX, TERN_LEG_BAR};
 	if (g->lost)
-		it[n++] = (tern_legend_item){"\u2715 lost (never arrived)", C_RTX, TERN_LEG_LINE};
+		it[n++] = (tern_legend_item){"lost (never arrived)", C_RTX, TERN_LEG_CROSS};
 	it[n++] = (tern_legend_item){"cumulative ACK", C_ACK, TERN_LEG_LINE};
 	char above[96];
 	snprintf(above, sizeof above, "window edge (above, to %.0f kB)", g->wmax / 1000);
