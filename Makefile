@@ -31,7 +31,7 @@ build: build/CMakeCache.txt
 	@cmake --build build -j $(JOBS) >build/build.log 2>&1 || { cat build/build.log; exit 1; }
 
 run: deps build
-	@./build/tern demo --pcap build/demo.pcap
+	@./build/tern demo --out build/demo
 
 build-asan/CMakeCache.txt:
 	@cmake -S . -B build-asan -DTERN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null

@@ -4,17 +4,22 @@
  * First host A sends datagrams of mixed sizes (some over the MTU, so they
  * fragment) to a UDP echo socket on host B; A checks every reply against
  * the hash of what it sent and measures round trips on the virtual clock.
- * Then A sends a file to B over TCP (demo_tcp.c), which narrates the
- * connection from SYN to the end of TIME-WAIT. Everything runs in the
- * simulator, so a seed replays a run exactly.
+ * Then A sends a file to B over TCP (demo_tcp.c) with a progress bar, and
+ * the connection is narrated from SYN to the end of TIME-WAIT. The run
+ * leaves a capture, the event trace and the figures drawn from it
+ * (demo_figures.c) in a directory. Everything runs in the simulator, so a
+ * seed replays a run exactly.
  */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmds.h"
+#include "demo_figures.h"
 #include "demo_tcp.h"
 #include "tern/sim.h"
 
@@ -23,7 +28,8 @@
 #define DEMO_GAP      TERN_MS(5)
 #define DEMO_DRAIN    TERN_SEC(2)
 #define DEMO_MTU      1500u
-#define DEMO_RATE     10000000u
+#define DEMO_RATE     50000000u
+#define DEMO_OUT      "tern-demo"
 #define DEMO_TCP_PORT 5001
 
 /* Sizes cycle; 1472 is the largest that fits a 1500-byte MTU unfragmented. */
@@ -31,10 +37,12 @@ static const size_t demo_sizes[] = {32, 128, 512, 1024, 1400, 1472, 1473, 2048, 
 #define DEMO_NSIZES (sizeof(demo_sizes) / sizeof(demo_sizes[0]))
 
 struct demo_opts {
-	const char *pcap;
+	const char *out;
 	uint64_t seed;
 	double loss_pct;
 	double rtt_ms;
+	double size_mb;
+	bool quiet;
 };
 
 struct demo {
@@ -43,6 +51,7 @@ struct demo {
 	tern_sim_host *a, *b;
 	tern_sim_link *link;
 	demo_tcp *tcp;
+	char pcap[4096], trace[4096];
 	/* the UDP echo phase */
 	tern_socket *client, *server;
 	bool client_pending, server_pending;
@@ -59,14 +68,18 @@ struct demo {
 static void demo_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tern demo [--pcap FILE] [--seed N] [--loss PCT] [--rtt MS]\n"
+	        "usage: tern demo [--out DIR] [--seed N] [--loss PCT] [--rtt MS] [--size MB]\n"
 	        "  two simulated hosts, A and B, across a %u Mbit/s link; A sends %u\n"
 	        "  UDP datagrams of mixed sizes to an echo socket on B and checks the replies,\n"
-	        "  then sends B a file over TCP and follows the connection from SYN to TIME-WAIT\n"
-	        "  --pcap FILE  write what host A sends and receives (pcap, raw IPv4)\n"
+	        "  then sends B a file over TCP and follows the connection from SYN to\n"
+	        "  TIME-WAIT; DIR receives demo.pcap, demo.trace and the figures of\n"
+	        "  'tern plot' drawn from the trace\n"
+	        "  --out DIR    where the files go, made if missing (default " DEMO_OUT ")\n"
 	        "  --seed N     random seed (default 1); a seed replays a run exactly\n"
 	        "  --loss PCT   packet loss each way, percent 0..100 (default 1)\n"
-	        "  --rtt MS     round-trip propagation delay in ms, 0..60000 (default 20)\n",
+	        "  --rtt MS     round-trip propagation delay in ms, 0..60000 (default 20)\n"
+	        "  --size MB    how much A sends over TCP, 0.001..100 (default 10)\n"
+	        "  --quiet      no progress bar\n",
 	        DEMO_RATE / 1000000u, DEMO_COUNT);
 }
 
@@ -104,7 +117,8 @@ static int bad_value(const char *opt, const char *val, const char *want)
 /* 0 to run, 2 on bad arguments, -1 when help was printed. */
 static int demo_parse(int argc, char **argv, struct demo_opts *o)
 {
-	*o = (struct demo_opts){.seed = 1, .loss_pct = 1.0, .rtt_ms = 20.0};
+	*o = (struct demo_opts){.out = DEMO_OUT, .seed = 1, .loss_pct = 1.0, .rtt_ms = 20.0,
+	                        .size_mb = 10.0};
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -112,8 +126,12 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			demo_usage(stdout);
 			return -1;
 		}
-		if (strcmp(opt, "--pcap") && strcmp(opt, "--seed") && strcmp(opt, "--loss") &&
-		    strcmp(opt, "--rtt")) {
+		if (!strcmp(opt, "--quiet")) {
+			o->quiet = true;
+			continue;
+		}
+		if (strcmp(opt, "--out") && strcmp(opt, "--seed") && strcmp(opt, "--loss") &&
+		    strcmp(opt, "--rtt") && strcmp(opt, "--size")) {
 			fprintf(stderr, "tern demo: unknown option '%s' (try 'tern demo --help')\n",
 			        opt);
 			return 2;
@@ -123,8 +141,12 @@ static int demo_parse(int argc, char **argv, struct demo_opts *o)
 			return 2;
 		}
 		i++;
-		if (!strcmp(opt, "--pcap"))
-			o->pcap = val;
+		if (!strcmp(opt, "--out") && !*val)
+			return bad_value(opt, val, "a directory");
+		else if (!strcmp(opt, "--out"))
+			o->out = val;
+		else if (!strcmp(opt, "--size") && !parse_num(val, 0.001, 100, 0, &o->size_mb))
+			return bad_value(opt, val, "megabytes, 0.001 to 100");
 		else if (!strcmp(opt, "--seed") && !parse_u64(val, &o->seed))
 			return bad_value(opt, val, "an unsigned integer");
 		else if (!strcmp(opt, "--loss") && !parse_num(val, 0, 100, '%', &o->loss_pct))
@@ -292,7 +314,11 @@ static void udp_report(struct demo *d)
 
 static int tcp_run(struct demo *d)
 {
-	return demo_tcp_run(d->sim, d->a, d->b, DEMO_TCP_PORT, &d->tcp);
+	demo_tcp_opts o = {.port = DEMO_TCP_PORT,
+	                   .size = (size_t)(d->o.size_mb * 1e6 + 0.5),
+	                   .progress = !d->o.quiet,
+	                   .tty = isatty(STDOUT_FILENO) == 1};
+	return demo_tcp_run(d->sim, d->a, d->b, &o, &d->tcp);
 }
 
 static void tcp_report(struct demo *d)
@@ -302,7 +328,7 @@ static void tcp_report(struct demo *d)
 }
 
 /* The phases run one after the other, each to its end, so one's traffic
- * does not disturb the other's figures; all report after the run. */
+ * does not disturb the other's figures; each reports when it is over. */
 struct demo_phase {
 	int (*run)(struct demo *d);
 	void (*report)(struct demo *d);
@@ -395,31 +421,72 @@ static void report_counters(const char *who, tern_sim_host *h)
 	printf("\n");
 }
 
+/* The output directory (one level is made), the capture on A and the
+ * trace of both hosts. */
+static int demo_files(struct demo *d)
+{
+	int rc;
+	if (mkdir(d->o.out, 0777) < 0 && errno != EEXIST) {
+		fprintf(stderr, "tern demo: cannot make %s: %s\n", d->o.out, strerror(errno));
+		return -1;
+	}
+	snprintf(d->pcap, sizeof d->pcap, "%s/demo.pcap", d->o.out);
+	snprintf(d->trace, sizeof d->trace, "%s/demo.trace", d->o.out);
+	if ((rc = tern_sim_pcap_host(d->a, d->pcap)) < 0) {
+		fprintf(stderr, "tern demo: cannot write %s: %s\n", d->pcap, strerror(-rc));
+		return -1;
+	}
+	if ((rc = tern_sim_trace_file(d->sim, d->trace)) < 0) {
+		fprintf(stderr, "tern demo: cannot write %s: %s\n", d->trace, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* After the run: the trace is complete, so the figures can be drawn. */
+static int demo_pictures(struct demo *d)
+{
+	if (tern_sim_trace_stop(d->sim) < 0) {
+		fprintf(stderr, "tern demo: %s is incomplete\n", d->trace);
+		return -1;
+	}
+	printf("\nthe handshake and the close, as A and B saw them:\n\n");
+	if (demo_ladder_print(d->trace, stdout) < 0 || demo_figures_write(d->o.out, d->trace) < 0)
+		return -1;
+	printf("\nfiles in %s/:\n", d->o.out);
+	printf("  demo.pcap     what host A sent and received (tshark -r, wireshark)\n");
+	printf("  demo.trace    every TCP event of both hosts, JSON lines (docs/TRACE.md)\n");
+	for (size_t i = 0; demo_figure_kinds[i]; i++)
+		printf("  %-13s %s\n", demo_figure_files[i], demo_figure_what[i]);
+	printf("open the .svg files in a web browser; the whole ladder in the terminal:\n"
+	       "  tern plot %s --kind ladder --text | less\n", d->trace);
+	return 0;
+}
+
 static int demo_run(struct demo *d)
 {
 	int rc = demo_setup(d);
 
-	if (rc == 0 && d->o.pcap && (rc = tern_sim_pcap_host(d->a, d->o.pcap)) < 0) {
-		fprintf(stderr, "tern demo: cannot write %s: %s\n", d->o.pcap, strerror(-rc));
+	if (rc == 0 && demo_files(d) < 0)
 		return 1;
-	}
-	for (size_t i = 0; rc == 0 && i < DEMO_NPHASES; i++)
+	printf("tern demo: seed %" PRIu64 ", A 10.0.0.1 <-> B 10.0.0.2, %u Mbit/s, "
+	       "RTT %.1f ms, loss %.2f%% each way, MTU %u\n",
+	       d->o.seed, DEMO_RATE / 1000000u, d->o.rtt_ms, d->o.loss_pct, DEMO_MTU);
+	for (size_t i = 0; rc == 0 && i < DEMO_NPHASES; i++) {
 		rc = demo_phases[i].run(d);
+		if (rc == 0)
+			demo_phases[i].report(d);
+	}
 	if (rc < 0) {
 		fprintf(stderr, "tern demo: %s\n", tern_strerror(rc));
 		return 1;
 	}
-	printf("tern demo: seed %" PRIu64 ", A 10.0.0.1 <-> B 10.0.0.2, %u Mbit/s, "
-	       "RTT %.1f ms, loss %.2f%% each way, MTU %u\n",
-	       d->o.seed, DEMO_RATE / 1000000u, d->o.rtt_ms, d->o.loss_pct, DEMO_MTU);
-	for (size_t i = 0; i < DEMO_NPHASES; i++)
-		demo_phases[i].report(d);
 	report_link(d);
 	report_frags(d);
 	report_counters("A", d->a);
 	report_counters("B", d->b);
-	if (d->o.pcap)
-		printf("pcap: %s (what host A sent and received)\n", d->o.pcap);
+	if (demo_pictures(d) < 0)
+		return 1;
 	return d->bad || !d->tcp || !demo_tcp_ok(d->tcp) ? 1 : 0;
 }
 

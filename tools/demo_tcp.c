@@ -1,6 +1,6 @@
 /* demo_tcp.c - the TCP phase of `tern demo`.
  *
- * A connects to B and sends DT_SIZE bytes of a generated pattern, then
+ * A connects to B and sends the number of bytes asked for, a generated pattern, then
  * half-closes; B hashes what it reads and, at the end of the stream,
  * closes too. The applications act on a 1 ms tick of virtual time. What
  * is narrated comes from three places: a capture on A (exact times of
@@ -15,7 +15,6 @@
 
 #include "demo_tcp.h"
 
-#define DT_SIZE   (1u << 20)
 #define DT_CHUNK  16384u
 #define DT_TICK   TERN_MS(1)
 #define DT_LIMIT  TERN_SEC(120)
@@ -53,6 +52,10 @@ struct demo_tcp {
 	tern_sim *sim;
 	tern_sim_host *a, *b;
 	uint16_t port;
+	size_t size;       /* bytes A sends */
+	bool progress;     /* draw the progress bar on stdout */
+	bool tty;          /* ... redrawn in place */
+	unsigned shown;    /* quarters of the transfer already reported (no tty) */
 	tern_socket *lst, *cli, *srv;
 	tern_time t0, b_ready, last_byte, tw_listed, tw_gone;
 	size_t sent, got;
@@ -85,12 +88,13 @@ static uint64_t fnv1a_update(uint64_t h, const uint8_t *p, size_t n)
 
 #define FNV_BASIS 0xcbf29ce484222325u
 
-static uint64_t pattern_hash(uint8_t *scratch)
+static uint64_t pattern_hash(uint8_t *scratch, size_t size)
 {
 	uint64_t h = FNV_BASIS;
-	for (size_t off = 0; off < DT_SIZE; off += DT_CHUNK) {
-		pattern_fill(scratch, off, DT_CHUNK);
-		h = fnv1a_update(h, scratch, DT_CHUNK);
+	for (size_t off = 0; off < size; off += DT_CHUNK) {
+		size_t n = size - off < DT_CHUNK ? size - off : DT_CHUNK;
+		pattern_fill(scratch, off, n);
+		h = fnv1a_update(h, scratch, n);
 	}
 	return h;
 }
@@ -235,8 +239,8 @@ static void a_send(demo_tcp *t)
 	int st = last_state(&t->sa);
 	if (st != TERN_TCP_ESTABLISHED && st != TERN_TCP_CLOSE_WAIT)
 		return;
-	while (t->sent < DT_SIZE) {
-		size_t n = DT_SIZE - t->sent < DT_CHUNK ? DT_SIZE - t->sent : DT_CHUNK;
+	while (t->sent < t->size) {
+		size_t n = t->size - t->sent < DT_CHUNK ? t->size - t->sent : DT_CHUNK;
 		pattern_fill(t->chunk, t->sent, n);
 		int k = tern_socket_send(t->cli, t->chunk, n, 0);
 		if (k <= 0)
@@ -261,7 +265,7 @@ static void b_recv(demo_tcp *t)
 	while ((k = tern_socket_recv(t->srv, t->chunk, DT_CHUNK, 0)) > 0) {
 		t->hash_got = fnv1a_update(t->hash_got, t->chunk, (size_t)k);
 		t->got += (size_t)k;
-		if (t->got == DT_SIZE)
+		if (t->got == t->size)
 			t->last_byte = tern_sim_now(t->sim);
 	}
 	if (k == 0) {
@@ -282,6 +286,40 @@ static void tick(tern_sim *sim, void *ctx)
 	}
 	if (tern_sim_now(sim) - t->t0 < DT_LIMIT)
 		tern_sim_at(sim, tern_sim_now(sim) + DT_TICK, tick, t);
+}
+
+/* ---- the progress bar ----------------------------------------------------------------------- */
+
+/* One line: a bar, bytes, goodput so far, A's cwnd and retransmissions.
+ * On a terminal it is redrawn in place; elsewhere a line per quarter. */
+static void progress(demo_tcp *t)
+{
+	if (!t->progress || !t->cli)
+		return;
+	tern_tcp_info i;
+	if (tern_socket_info(t->cli, &i) < 0)
+		return;
+	unsigned quarter = (unsigned)(4 * t->got / (t->size ? t->size : 1));
+	if (!t->tty && (quarter == t->shown || quarter == 0))
+		return;
+	t->shown = quarter;
+	char bar[41];
+	size_t fill = 40 * t->got / (t->size ? t->size : 1);
+	for (size_t k = 0; k < 40; k++)
+		bar[k] = k < fill ? '#' : '.';
+	bar[40] = 0;
+	double secs = (double)(tern_sim_now(t->sim) - t->t0) / 1e6;
+	printf("%s  [%s] %5.1f/%.1f MB %6.2f Mbit/s  cwnd %4u KB  rtx %" PRIu64 "%s",
+	       t->tty ? "\r" : "", bar, (double)t->got / 1e6, (double)t->size / 1e6,
+	       secs > 0 ? (double)t->got * 8 / secs / 1e6 : 0.0, i.cwnd / 1024, i.retransmits,
+	       t->tty ? "" : "\n");
+	fflush(stdout);
+}
+
+static void progress_end(demo_tcp *t)
+{
+	if (t->progress && t->tty)
+		printf("\n");
 }
 
 /* ---- the run ------------------------------------------------------------------------------ */
@@ -356,23 +394,28 @@ static int watch_time_wait(demo_tcp *t)
 	return rc;
 }
 
-int demo_tcp_run(tern_sim *sim, tern_sim_host *a, tern_sim_host *b, uint16_t port, demo_tcp **out)
+int demo_tcp_run(tern_sim *sim, tern_sim_host *a, tern_sim_host *b, const demo_tcp_opts *o,
+		 demo_tcp **out)
 {
 	demo_tcp *t = calloc(1, sizeof *t);
 	int rc;
 	if (!t)
 		return TERN_ENOMEM;
 	*out = t;
-	*t = (demo_tcp){.sim = sim, .a = a, .b = b, .port = port, .t0 = tern_sim_now(sim)};
+	*t = (demo_tcp){.sim = sim, .a = a, .b = b, .port = o->port, .size = o->size,
+			.progress = o->progress, .tty = o->tty, .t0 = tern_sim_now(sim)};
 	t->b_ready = t->last_byte = t->tw_listed = t->tw_gone = DT_NEVER;
 	t->seg = (seg_log){DT_NEVER, DT_NEVER, DT_NEVER, DT_NEVER, DT_NEVER, DT_NEVER, 0, 0, 0};
 	t->hash_got = FNV_BASIS;
-	t->hash_sent = pattern_hash(t->chunk);
+	t->hash_sent = pattern_hash(t->chunk, t->size);
 	if ((rc = tern_sim_capture_host(a, cap_write, t)) < 0 || (rc = open_sockets(t)) < 0 ||
 	    (rc = tern_sim_at(sim, t->t0, tick, t)) < 0)
 		return rc;
-	while (rc == 0 && !t->done && tern_sim_now(sim) - t->t0 <= DT_LIMIT)
+	while (rc == 0 && !t->done && tern_sim_now(sim) - t->t0 <= DT_LIMIT) {
 		rc = tern_sim_run_for(sim, TERN_MS(100));
+		progress(t);
+	}
+	progress_end(t);
 	if (rc == 0 && !t->info.segs_out)
 		tern_socket_info(t->cli, &t->info); /* it never reached TIME-WAIT */
 	if (rc == 0 && t->done)
@@ -382,7 +425,7 @@ int demo_tcp_run(tern_sim *sim, tern_sim_host *a, tern_sim_host *b, uint16_t por
 
 bool demo_tcp_ok(const demo_tcp *t)
 {
-	return t->done && t->got == DT_SIZE && t->hash_got == t->hash_sent;
+	return t->done && t->got == t->size && t->hash_got == t->hash_sent;
 }
 
 void demo_tcp_del(demo_tcp *t)
@@ -485,13 +528,13 @@ static void report_time_wait(const demo_tcp *t)
 void demo_tcp_report(const demo_tcp *t)
 {
 	char a[16], b[16];
-	printf("tcp: A %s:%u sends %u MiB to B %s:%u (%s); times from t = %.3f s, seen at A\n",
-	       tern_ip4_to_str(t->info.local.addr, a), t->info.local.port, DT_SIZE >> 20,
+	printf("tcp: A %s:%u sends %.1f MB to B %s:%u (%s); times from t = %.3f s, seen at A\n",
+	       tern_ip4_to_str(t->info.local.addr, a), t->info.local.port, (double)t->size / 1e6,
 	       tern_ip4_to_str(tern_sim_host_addr(t->b), b), t->port,
 	       t->info.cc[0] ? t->info.cc : "?", (double)t->t0 / 1e6);
 	if (!t->done) {
-		printf("  did not finish within %.0f s: %zu of %u bytes arrived\n",
-		       (double)DT_LIMIT / 1e6, t->got, DT_SIZE);
+		printf("  did not finish within %.0f s: %zu of %zu bytes arrived\n",
+		       (double)DT_LIMIT / 1e6, t->got, t->size);
 		return;
 	}
 	report_open(t);

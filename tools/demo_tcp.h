@@ -14,11 +14,19 @@ typedef struct demo_tcp demo_tcp;
  * name 2*MSL. */
 #define DEMO_TCP_MSL TERN_SEC(30)
 
+typedef struct demo_tcp_opts {
+	uint16_t port;  /* B listens on it */
+	size_t size;    /* bytes A sends */
+	bool progress;  /* a progress bar on stdout while the transfer runs */
+	bool tty;       /* stdout is a terminal: redraw the bar in place */
+} demo_tcp_opts;
+
 /* Run the phase from the simulation's current time: connect, transfer,
- * close, then let A's TIME-WAIT record expire. B listens on `port`.
+ * close, then let A's TIME-WAIT record expire.
  * Errors: TERN_ENOMEM, or the simulator's and sockets' errors; a transfer
  * that does not finish is not an error here (demo_tcp_ok says so). */
-int demo_tcp_run(tern_sim *sim, tern_sim_host *a, tern_sim_host *b, uint16_t port, demo_tcp **out);
+int demo_tcp_run(tern_sim *sim, tern_sim_host *a, tern_sim_host *b, const demo_tcp_opts *o,
+		 demo_tcp **out);
 
 /* A few lines on stdout. */
 void demo_tcp_report(const demo_tcp *t);

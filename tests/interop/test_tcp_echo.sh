@@ -13,7 +13,7 @@ TEST_NAME=tcp_echo
 svc_need python3 socat tshark sha256sum head
 
 # ---- the short services, captured ------------------------------------------------
-start_tern --pcap "$TMP/short.pcap" --msl 1
+start_tern --pcap "$TMP/short.pcap" --trace "$TMP/short.trace" --msl 1
 
 cat >"$TMP/services.py" <<'EOF'
 import os, socket, sys, time
@@ -122,6 +122,31 @@ check_pcap "$TMP/short.pcap"
 tshark -r "$TMP/short.pcap" -Y 'tcp.srcport == 4321 && tcp.flags.reset == 1' 2>/dev/null |
 	grep -q . || fail "capture: no RST from closed port 4321"
 echo "ok capture: RST from the closed port"
+
+# ---- the event trace of the same run (docs/TRACE.md) --------------------------------
+T="$TMP/short.trace"
+bad=$(grep -cv '^{"t":[0-9]*,"host":"tern","ev":"[a-z_]*","local":"[0-9.:]*","remote":"[0-9.:]*",.*}$' "$T")
+[ -s "$T" ] && [ "$bad" -eq 0 ] || fail "trace: missing, or $bad lines not event objects"
+grep -q '"ev":"drop","local":"192.0.2.2:4321",.*"counter":"tcp_no_port"' "$T" ||
+	fail "trace: no tcp_no_port drop for the closed port"
+for ev in '"local":"192.0.2.2:7",.*"old":"LISTEN","new":"SYN-RECEIVED"' \
+	'"local":"192.0.2.2:7",.*"new":"ESTABLISHED","cause":"rcv ACK of SYN"' \
+	'"local":"192.0.2.2:7",.*"old":"CLOSE-WAIT","new":"LAST-ACK"' \
+	'"local":"192.0.2.2:19",.*"new":"CLOSED","cause":"rcv RST"' \
+	'"ev":"seg_in","local":"192.0.2.2:7",.*"flags":"S",' \
+	'"ev":"seg_out","local":"192.0.2.2:7",.*"flags":"SA",' \
+	'"ev":"rtt","local":"192.0.2.2:9"' '"ev":"cwnd","local":"192.0.2.2:19"'; do
+	grep -q "$ev" "$T" || fail "trace: no line matching $ev"
+done
+echo "ok trace: $(wc -l <"$T") events; echo's handshake and close, chargen's reset, the closed port's drop"
+if "$TERN" plot --help >/dev/null 2>&1; then
+	"$TERN" plot "$T" --kind ladder --text >"$TMP/ladder.txt" 2>&1 ||
+		fail "tern plot of the trace: $(cat "$TMP/ladder.txt")"
+	grep -q "SYN" "$TMP/ladder.txt" || fail "tern plot: no SYN in the ladder"
+	"$TERN" plot "$TMP/short.pcap" --kind tsg -o "$TMP/tsg.svg" >"$TMP/plot.out" 2>&1 ||
+		fail "tern plot of the capture: $(cat "$TMP/plot.out")"
+	echo "ok tern plot draws the ladder from the trace and the time-sequence graph from the capture"
+fi
 
 # ---- 50 MB through echo with socat -------------------------------------------------
 head -c $((50 * 1024 * 1024)) /dev/urandom >"$TMP/in.bin" || fail "cannot make the 50 MB file"
