@@ -35,3 +35,39 @@ json() {
 ctl() {
 	in_ns socat -t 5 - "UNIX-CONNECT:$TMP/ctl" <<<"$*"
 }
+
+# esme_bg LIMIT MODE ARGS...: the client in the background (its pid in
+# ESME_PID, killed on exit if still running); esme_wait collects it like esme.
+ESME_PID=
+esme_bg() {
+	local limit=$1
+	shift
+	in_ns timeout "$limit" node "$SMPP_DIR/esme.js" "$@" >"$TMP/esme.out" 2>"$TMP/esme.err" &
+	ESME_PID=$!
+	trap 'esme_kill; svc_cleanup' EXIT
+}
+esme_kill() {
+	[ -n "$ESME_PID" ] && kill -TERM "$ESME_PID" 2>/dev/null
+	ESME_PID=
+}
+esme_wait() {
+	wait "$ESME_PID"
+	local rc=$?
+	ESME_PID=
+	cat "$TMP/esme.err"
+	grep -v '^{' "$TMP/esme.out"
+	sed -n 's/^\({.*}\)$/\1/p' "$TMP/esme.out" >"$TMP/esme.json"
+	[ "$rc" -eq 0 ] || fail "esme (exit $rc)"
+	echo "figures: $(cat "$TMP/esme.json")"
+}
+
+# progress_at_least N [SECONDS]: wait until the client has N messages accepted.
+progress_at_least() {
+	local p _
+	for _ in $(seq $((${2:-10} * 20))); do
+		p=$(cat "$TMP/progress" 2>/dev/null)
+		[ "${p:-0}" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	fail "the client has ${p:-0} messages accepted, not $1"
+}

@@ -26,6 +26,7 @@ const [mode, host, portStr, ...rest] = process.argv.slice(2);
 const port = Number(portStr);
 const t0 = Date.now();
 const now = () => Date.now() - t0;
+const RATE = Number(process.env.ESME_RATE || 200); // resilient: submits a second
 
 function fail(why) {
 	console.log('FAIL: ' + why);
@@ -169,8 +170,11 @@ function runResilient(n, progressFile) {
 			s.on('pdu', () => { lastRx = now(); });
 			s.on('deliver_sm', (pdu) => { onDeliver(L, pdu); s.send(pdu.response()); done(s); });
 			s.on('enquire_link', (pdu) => s.send(pdu.response()));
+			// A paced stream (RATE a second), so the fault lands in the middle of it.
+			let credit = 0;
 			const pump = () => {
-				while (pending.size < 32 && todo.length) {
+				while (credit >= 1 && pending.size < 32 && todo.length) {
+					credit--;
 					const i = todo.shift();
 					const pdu = new smpp.PDU('submit_sm', {destination_addr: '4470000001',
 						registered_delivery: 1, short_message: 'm-' + i});
@@ -179,18 +183,18 @@ function runResilient(n, progressFile) {
 						if (r.command_status === 0x58) { todo.push(i); return; }
 						if (r.command_status !== 0) fail('submit ' + i + ': status ' + r.command_status);
 						L.accepted.set(r.message_id, i);
-						fs.writeFileSync(progressFile, String(L.accepted.size));
+						fs.writeFileSync(progressFile + '.tmp', String(L.accepted.size));
+						fs.renameSync(progressFile + '.tmp', progressFile);
 					})) { todo.unshift(i); return; }
 					pending.set(pdu.sequence_number, i);
 				}
 			};
-			// A slow stream, so that the fault lands in the middle of it.
 			timer = setInterval(() => {
 				if (now() - lastRx > 3000) return sess.end('silent for 3 s');
 				s.enquire_link();
 				pump();
 			}, 1000);
-			const fast = setInterval(pump, 20);
+			const fast = setInterval(() => { credit = Math.min(credit + RATE / 100, 32); pump(); }, 10);
 			s.on('close', () => clearInterval(fast));
 			pump();
 		}, (why) => {
