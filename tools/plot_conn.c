@@ -76,6 +76,7 @@ static int choose(const tern_plot_trace *t, const tern_plot_opts *o, tern_plot_c
 				c->ep[0] = c->ep[1];
 				c->ep[1] = x;
 			}
+			c->opened = true;
 			break;
 		}
 	}

@@ -162,6 +162,7 @@ typedef struct tern_plot_conn {
 	tern_plot_ep ep[2];    /* side 0 opened the connection, as far as seen */
 	int host[2];           /* trace host of each side, -1 when not traced */
 	bool two_hosts;        /* both sides traced: send and arrival times known */
+	bool opened;           /* side 0 was seen sending the opening SYN */
 	int capture_side;      /* one capture point: the side it is at, or -1 */
 	int64_t t0;            /* microseconds: the connection's first event */
 	int64_t t_end;         /* relative: its last event */

@@ -275,7 +275,9 @@ static void header(FILE *f, const tern_plot_ladder *l)
 		tern_plot_side_name(c, s, name, sizeof name);
 		tern_svg_text(f, l->x[s], 82, 13, "middle", "#111111", "font-weight=\"bold\"", name);
 		tern_svg_text(f, l->x[s], 98, 11, "middle", "#555555", NULL,
-			      c->have_isn[s] && s == 0 ? "opens (client)" : "peer");
+			      !c->opened ? (s ? "peer" : "sends first")
+			      : s	 ? "answers (server)"
+					 : "opens (client)");
 		tern_svg_line(f, l->x[s], 106, l->x[s], l->bottom + 24, "#444444", 2, NULL);
 	}
 	char a[40], b[40];
