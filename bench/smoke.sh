@@ -37,4 +37,21 @@ for r in lines:
     seen.add((r["case"], r["cc"], r["sack"]))
 assert len(seen) == 16, "loss-goodput: cases repeat"
 '
+out=$("$tern" bench fairness --sim-seconds 1 --json)
+printf '%s\n' "$out"
+printf '%s\n' "$out" | python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin.read().splitlines() if l.strip()]
+assert len(lines) == 6, "fairness: want 6 cases, got %d" % len(lines)
+seen = set()
+for r in lines:
+    for k in ("name", "unit", "tern", "peer", "peer_name", "ratio", "target", "met",
+              "flows", "cc", "measured_s", "jain_5s_min", "link_util", "goodput_mbps",
+              "min_flow_mbps", "max_flow_mbps", "queue_drops", "hash"):
+        assert k in r, "fairness: missing " + k
+    assert r["name"] == "fairness" and r["unit"] == "jain" and r["hash"] == "ok"
+    assert 0 < r["tern"] <= 1 and r["peer"] == 1 and r["link_util"] > 0
+    seen.add((r["flows"], r["cc"]))
+assert {f for f, _ in seen} == {2, 10, 100} and len(seen) == 6, "fairness: cases"
+'
 echo "bench smoke: ok"

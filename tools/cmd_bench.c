@@ -28,6 +28,8 @@ static const bench_entry benches[] = {
      "bytes per idle connection and TIME-WAIT record vs Linux and lwIP (documented)"},
     {"loss-goodput", bench_loss_goodput,
      "simulator: one flow under random loss / a shallow buffer vs the Mathis and CUBIC models"},
+    {"fairness", bench_fairness,
+     "simulator: 2, 10, 100 flows through one bottleneck: Jain's index, link utilisation"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])
 
@@ -47,7 +49,9 @@ static void bench_usage(FILE *f)
 		   "                  (defaults 100000 / 20000)\n"
 		   "  --conns N       conn-memory connections (default 10000)\n"
 		   "  --sim-seconds N loss-goodput, fairness: virtual seconds per case, scaled\n"
-		   "                  by each (default 60: loss-goodput measures 600/240/240/120 s)\n"
+		   "                  by each (default 60: loss-goodput measures 600/240/240/120 s\n"
+		   "                  after 5 s; fairness runs 2N s and measures the second half)\n"
+		   "  --flows N       fairness: N flows only (default 2, 10 and 100)\n"
 		   "  --no-peer       measure tern only (instruction counts)\n");
 }
 
@@ -83,6 +87,8 @@ static int parse_numeric(bench_opts *o, const char *opt, const char *val)
 		o->conns = (uint32_t)v;
 	else if (!strcmp(opt, "--sim-seconds") && parse_num(val, 1, 3600, &v))
 		o->sim_s = (uint32_t)v;
+	else if (!strcmp(opt, "--flows") && parse_num(val, 1, 1000, &v))
+		o->flows = (uint32_t)v;
 	else
 		return -1;
 	return 0;
