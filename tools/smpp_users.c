@@ -73,7 +73,10 @@ static void add_default(tern_smpp_users *us)
 
 static int fail(FILE *err, const char *path, unsigned lineno, const char *why)
 {
-	fprintf(err, "%s:%u: %s\n", path, lineno, why);
+	if (lineno)
+		fprintf(err, "%s:%u: %s\n", path, lineno, why);
+	else
+		fprintf(err, "%s: %s\n", path, why);
 	return -1;
 }
 

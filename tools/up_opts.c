@@ -95,11 +95,26 @@ static int opt_services(const tun_stack_opts *dev, up_opts *o, const char *arg)
 	}
 }
 
+/* Read now, so a bad file is refused before any device exists, in one
+ * line: "FILE:LINE: why". */
+static int opt_smpp_users(const tun_stack_opts *dev, up_opts *o, const char *arg)
+{
+	static tern_smpp_users us;
+	char why[512] = "";
+	FILE *m = fmemopen(why, sizeof why - 1, "w");
+	int rc = tern_smpp_users_load(arg, &us, m ? m : stderr);
+	if (m)
+		fclose(m);
+	if (rc < 0)
+		return tun_stack_bad(dev, "--smpp-users %.*s", (int)strcspn(why, "\n"), why);
+	o->smpp_users = arg;
+	return 0;
+}
+
 static int opt_smpp_value(const tun_stack_opts *dev, up_opts *o, int c, const char *arg)
 {
 	uint64_t v;
 	double d;
-	tern_smpp_users us;
 	switch (c) {
 	case OPT_SMPP_PORT:
 		if (!tun_stack_parse_u64(arg, 65535, &v) || v == 0)
@@ -107,11 +122,7 @@ static int opt_smpp_value(const tun_stack_opts *dev, up_opts *o, int c, const ch
 		o->smpp_port = (uint16_t)v;
 		return 0;
 	case OPT_SMPP_USERS:
-		/* Read now, so a bad file is refused before any device exists. */
-		if (tern_smpp_users_load(arg, &us, stderr) < 0)
-			return tun_stack_bad(dev, "--smpp-users '%s': unusable (see above)", arg);
-		o->smpp_users = arg;
-		return 0;
+		return opt_smpp_users(dev, o, arg);
 	case OPT_SMPP_QUEUE:
 		o->smpp_queue = arg;
 		return 0;

@@ -58,6 +58,12 @@ expect_invalid "http port too big" up "${ok[@]}" --http 65536
 expect_invalid "http port not a number" up "${ok[@]}" --http www
 expect_invalid "http port taken by echo" up "${ok[@]}" --http 7
 expect_invalid "http port taken by chargen" up "${ok[@]}" --services chargen,http --http 19
+expect_invalid "smpp port taken by http" up "${ok[@]}" --services http,smpp --http 2775
+expect_invalid "smpp window 0" up "${ok[@]}" --smpp-window 0
+expect_invalid "smpp enquire not a number" up "${ok[@]}" --smpp-enquire soon
+expect_invalid "smpp users missing" up "${ok[@]}" --smpp-users /nonexistent/tern-users
+printf 'good:pw\nbad id:pw\n' >"$TMP/users"
+expect_invalid "smpp users bad line" up "${ok[@]}" --smpp-users "$TMP/users"
 expect_invalid "http-root missing" up "${ok[@]}" --http-root /nonexistent/tern-root
 expect_invalid "http-root a file" up "${ok[@]}" --http-root /etc/hostname
 expect_invalid "msl zero" up "${ok[@]}" --msl 0
