@@ -8,6 +8,7 @@
 # client by its own), the client reconnects once the cable is back, rebinds
 # and resubmits what was never acknowledged; tern re-sends what it had in
 # flight. Every accepted message is delivered, and counted once by its id.
+# Then an idle bind behind a 4 s cut: tern's own enquire_link finds it dead.
 #   env: TERN = the tern binary, TERN_TEST_TMP = a scratch directory.
 #   exit: 0 pass, 1 fail, 77 skipped (not root, or a tool is missing).
 set -u
@@ -30,9 +31,29 @@ echo "ok 3 s into the cut tern has dropped the dead bind: $(head -1 "$TMP/during
 esme_wait
 [ "$(json reconnects)" -ge 1 ] || fail "the client never reconnected"
 echo "ok every accepted message delivered and receipted, counted once by id: $(json accepted) ids, $(json duplicates_dropped) re-deliveries dropped, $(json resubmitted) resubmitted, outages $(json outages_s) s"
+
+# ---- an idle bind: only tern's enquire_link can find it dead ------------------------
+cat >"$TMP/idle.py" <<'PY'
+import socket, struct, time
+s = socket.create_connection(("192.0.2.2", 2775), timeout=5)
+body = b"tern\0tern\0\0\x34\0\0\0"
+s.sendall(struct.pack(">IIII", 16 + len(body), 9, 0, 1) + body)
+assert s.recv(64)[4:12] == struct.pack(">II", 0x80000009, 0), "bind refused"
+print("ok idle bind_transceiver", flush=True)
+time.sleep(6)
+PY
+in_ns python3 "$TMP/idle.py" &
+idle=$!
+sleep 0.5
+ctl cut 4 | grep -q "cable cut" || fail "ctl cut refused"
+sleep 3
+ctl smpp >"$TMP/idle.out"
+grep -q "^SMPP: 0 sessions" "$TMP/idle.out" || { cat "$TMP/idle.out"; fail "idle dead bind still held 3 s into the cut"; }
+grep -q "smpp_enquire_timeouts *1$" "$TMP/idle.out" || { cat "$TMP/idle.out"; fail "not dropped by enquire_link"; }
+echo "ok an idle bind behind a pulled cable: tern's enquire_link after 1 s went unanswered, bind dropped 1 s later"
+wait "$idle"
 stop_tern
-[ "$(counter smpp_enquire_timeouts)" -ge 1 ] || [ "$(counter smpp_resp_timeouts)" -ge 1 ] ||
-	fail "tern did not detect the dead bind by enquire_link or a response timeout"
+[ "$(counter smpp_resp_timeouts)" -ge 1 ] || fail "tern did not detect the dead streaming bind"
 echo "ok tern: $(counter smpp_enquire_timeouts) enquire_link timeouts, $(counter smpp_resp_timeouts) response timeouts, $(counter smpp_redeliveries) re-deliveries, queue depth $(counter smpp_queue_depth) at exit"
 [ "$(counter smpp_queue_depth)" -eq 0 ] || fail "messages left in the queue"
 echo "PASS"
