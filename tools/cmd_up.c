@@ -287,6 +287,7 @@ static void announce(const up_run *r)
 		printf(", pcap %s", dev->pcap);
 	if (r->ts.fault)
 		printf(", faults seed %" PRIu64, dev->fault.seed);
+	printf(", %s", tern_tun_offloading(r->ts.tun) ? "offloads (64 KiB segments)" : "plain TUN");
 	printf(", ready\n");
 	fflush(stdout);
 }

@@ -138,6 +138,9 @@ int tun_stack_opt(tun_stack_opts *o, int c, const char *arg)
 	case TUN_OPT_TRACE:
 		o->trace = arg;
 		return 0;
+	case TUN_OPT_NO_OFFLOAD:
+		o->no_offload = true;
+		return 0;
 	case TUN_OPT_LOSS:
 		return opt_prob(o, "loss", arg, &o->fault.loss);
 	case TUN_OPT_DUP:
@@ -178,10 +181,25 @@ int tun_stack_fail(const tun_stack *ts, const char *what, int rc)
 	return 1;
 }
 
+/* With offloads unless told not to, or the kernel refuses them: then the
+ * plain device, and a note why. */
+static int open_device(tun_stack *ts)
+{
+	const tun_stack_opts *o = &ts->o;
+	if (!o->no_offload) {
+		int rc = tern_tun_open_flags(o->tun, &ts->cfg.allocator, TERN_TUN_OFFLOAD, &ts->tun);
+		if (rc == 0 || rc == TERN_EPERM || rc == -EACCES || rc == -EBUSY)
+			return rc;
+		fprintf(stderr, "%s: no TUN offloads (%s); plain TUN instead\n", o->prog,
+		        strerror(-rc));
+	}
+	return tern_tun_open(o->tun, &ts->cfg.allocator, &ts->tun);
+}
+
 static int open_tun(tun_stack *ts)
 {
 	const tun_stack_opts *o = &ts->o;
-	int rc = tern_tun_open(o->tun, &ts->cfg.allocator, &ts->tun);
+	int rc = open_device(ts);
 	if (rc < 0) {
 		bool denied = rc == TERN_EPERM || rc == -EACCES;
 		fprintf(stderr, "%s: cannot create TUN device %s: %s%s\n", o->prog, o->tun,
@@ -191,6 +209,7 @@ static int open_tun(tun_stack *ts)
 	rc = tern_tun_configure(tern_tun_name(ts->tun), o->peer, o->peer_prefix, o->mtu);
 	if (rc < 0)
 		return tun_stack_fail(ts, "cannot configure the Linux side of the TUN device", rc);
+	tern_tun_set_mtu(ts->tun, o->mtu);
 	ts->top = ts->tun;
 	return 0;
 }
@@ -221,8 +240,11 @@ static int open_middleware(tun_stack *ts)
 static int open_stack(tun_stack *ts)
 {
 	const tun_stack_opts *o = &ts->o;
-	tern_iface_config ic = {
-	    .name = tern_tun_name(ts->tun), .addr = o->addr, .prefix = o->prefix, .mtu = o->mtu};
+	tern_iface_config ic = {.name = tern_tun_name(ts->tun),
+	                        .addr = o->addr,
+	                        .prefix = o->prefix,
+	                        .mtu = o->mtu,
+	                        .tso_max = tern_tun_offloading(ts->tun) ? 65535 : 0};
 	uint32_t mask = o->prefix ? 0xffffffffu << (32 - o->prefix) : 0;
 	int rc = tern_stack_new(&ts->cfg, &ts->st);
 	if (rc < 0)
@@ -272,6 +294,12 @@ void tun_stack_print_stats(const tun_stack *ts)
 			fprintf(stderr, "%-24s %" PRIu64 "\n", tern_counter_name(i), v[i]);
 	if (ts->hooks.print_stats)
 		ts->hooks.print_stats(ts->hooks.ctx, stderr);
+	if (ts->tun && tern_tun_offloading(ts->tun)) {
+		tern_tun_stats ns;
+		tern_tun_stats_get(ts->tun, &ns);
+		fprintf(stderr, "tun gso_sent %" PRIu64 " gso_received %" PRIu64 " bad_headers %" PRIu64 "\n",
+		        ns.tx_gso, ns.rx_gso, ns.rx_bad);
+	}
 	if (ts->fault) {
 		tern_fault_stats fs;
 		tern_fault_stats_get(ts->fault, &fs);

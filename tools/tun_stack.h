@@ -30,6 +30,7 @@ enum {
 	TUN_OPT_SEED,
 	TUN_OPT_STATS,
 	TUN_OPT_TRACE,
+	TUN_OPT_NO_OFFLOAD,
 	TUN_OPT_END,
 };
 
@@ -47,7 +48,8 @@ enum {
 	{"delay", required_argument, NULL, TUN_OPT_DELAY},     \
 	{"seed", required_argument, NULL, TUN_OPT_SEED},       \
 	{"stats", no_argument, NULL, TUN_OPT_STATS},           \
-	{"trace", required_argument, NULL, TUN_OPT_TRACE}
+	{"trace", required_argument, NULL, TUN_OPT_TRACE},     \
+	{"no-offload", no_argument, NULL, TUN_OPT_NO_OFFLOAD}
 /* clang-format on */
 
 /* The short forms, for a getopt_long option string. */
@@ -66,7 +68,8 @@ enum {
 	"  --delay MS      extra delay each direction, 0..60000 ms\n"                              \
 	"  --seed N        fault injector seed [random]\n"                                         \
 	"  --stats         print counters to stderr on exit\n"                                     \
-	"  --trace FILE    write TCP's events as JSON lines (docs/TRACE.md)\n"
+	"  --trace FILE    write TCP's events as JSON lines (docs/TRACE.md)\n"                  \
+	"  --no-offload    plain TUN: no virtio-net header, no 64 KiB segments\n"
 #define TUN_STACK_USAGE                                                                            \
 	TUN_STACK_USAGE_WITH("--tun NAME      ", "--addr A/P      ", "--peer A/P      ",           \
 	                     "--mtu N         ", "--pcap FILE     ")
@@ -79,7 +82,7 @@ typedef struct tun_stack_opts {
 	const char *tun, *pcap, *trace;
 	uint32_t addr, peer, mtu;
 	uint8_t prefix, peer_prefix;
-	bool have_addr, have_peer, faulty, seeded, stats;
+	bool have_addr, have_peer, faulty, seeded, stats, no_offload;
 	tern_fault_config fault;
 } tun_stack_opts;
 

@@ -41,9 +41,32 @@ tern_time tern_host_wall_base(void);
  * (name in use), -EINVAL (name too long), -ENOMEM. */
 int tern_tun_open(const char *name, const tern_allocator *a, tern_dev **out);
 
+/* The same with flags. TERN_TUN_OFFLOAD: a virtio-net header on every
+ * packet (IFF_VNET_HDR) and the kernel's offloads (TUNSETOFFLOAD: partial
+ * checksums, TCP segments of up to 64 KiB each way). The device completes
+ * partial checksums on the way in and sends IPv4 TCP segments larger than
+ * its MTU (tern_tun_set_mtu) as one GSO packet: give the interface
+ * tso_max 65535 so TCP makes them. Errors as tern_tun_open, and those of
+ * the offload ioctls (a kernel without them: open without the flag). */
+enum { TERN_TUN_OFFLOAD = 1u << 0 };
+int tern_tun_open_flags(const char *name, const tern_allocator *a, unsigned flags,
+                        tern_dev **out);
+
 /* The interface name the kernel gave the device, and its file descriptor. */
 const char *tern_tun_name(const tern_dev *tun);
 int tern_tun_fd(const tern_dev *tun);
+/* Opened with offloads? */
+bool tern_tun_offloading(const tern_dev *tun);
+/* The link MTU (default 1500): with offloads, the size above which a TCP
+ * segment leaves as a GSO packet cut to it. */
+void tern_tun_set_mtu(tern_dev *tun, uint32_t mtu);
+
+typedef struct tern_tun_stats {
+	uint64_t tx_gso;  /* segments sent as one GSO packet (offloads) */
+	uint64_t rx_gso;  /* GSO packets the kernel handed over */
+	uint64_t rx_bad;  /* dropped: a virtio-net header pointing outside */
+} tern_tun_stats;
+void tern_tun_stats_get(const tern_dev *tun, tern_tun_stats *out);
 
 /* Give the Linux side of interface `name` the address linux_addr/prefix and
  * the MTU, and bring the link up (which installs the connected route).

@@ -387,6 +387,10 @@ typedef struct tern_iface_config {
 	uint32_t addr;       /* host order */
 	uint8_t prefix;      /* 0..32 */
 	uint32_t mtu;        /* 68..65535 */
+	uint32_t tso_max;    /* 0, or the device below takes TCP segments up to this
+	                        many bytes of IPv4 packet with DF and cuts them to
+	                        the MTU itself (TSO, e.g. a TUN with a virtio-net
+	                        header): TCP then sends up to this much at once */
 } tern_iface_config;
 
 /* Attach a device as an interface. The stack installs itself as the

@@ -18,6 +18,7 @@ struct tern_iface {
 	tern_dev *dev;
 	char name[TERN_IFNAMSIZ];
 	uint32_t addr, mask, mtu;
+	uint32_t tso_max;  /* 0: none (tern_iface_config) */
 };
 
 typedef struct tern_route {

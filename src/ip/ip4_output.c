@@ -60,6 +60,13 @@ static int fragment(tern_stack *st, struct tern_iface *ifc, tern_pkt *pkt, tern_
 	return rc;
 }
 
+/* A TCP segment larger than the MTU that the device will cut into
+ * MTU-sized ones (TSO): it leaves whole, with DF, never fragmented. */
+static bool tso_ok(const struct tern_iface *ifc, const tern_ip4_out *o, uint32_t len)
+{
+	return ifc->tso_max && len <= ifc->tso_max && o->proto == TERN_IPPROTO_TCP && o->df;
+}
+
 int tern_ip4_output(tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o)
 {
 	int rc;
@@ -84,7 +91,7 @@ int tern_ip4_output(tern_stack *st, tern_pkt *pkt, const tern_ip4_out *o)
 	uint8_t ttl = o->ttl ? o->ttl : st->cfg.ip_ttl;
 	tern_ip4_repr h = header_for(o, o->src ? o->src : ifc->addr, ttl, st->ip_id++);
 	h.dst = first_hop;  /* RFC 791: the route's first hop in the header */
-	if (pkt->len + hlen <= ifc->mtu) {
+	if (pkt->len + hlen <= ifc->mtu || tso_ok(ifc, o, pkt->len + hlen)) {
 		h.total_len = (uint16_t)(pkt->len + hlen);
 		tern_ip4_build_opts(tern_pkt_push(pkt, hlen), hlen, &h, opts, optlen);
 		rc = transmit(st, ifc, pkt->data, pkt->len);

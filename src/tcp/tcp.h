@@ -93,6 +93,7 @@ struct tern_tcb {
 	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
 	uint32_t txq_cap, txq_head, txq_len;
 	uint16_t rmss;                 /* MSS we announced */
+	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
 	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
 

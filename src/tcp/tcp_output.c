@@ -360,9 +360,23 @@ static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
 	tern_tlp_arm(tcb);
 }
 
+/* The most one new segment carries: the MSS, or, when the device does
+ * TSO, as many whole MSS as it takes at once; it cuts them apart again,
+ * each piece an MSS with these same headers, so the peer sees segments
+ * of the MSS it announced (RFC 9293 3.7.1). */
+static uint32_t seg_max(const tern_tcb *tcb)
+{
+	uint32_t overhead = tern_tcp_seg_overhead(tcb);
+	if (!tcb->tso_max || tcb->tso_max <= overhead)
+		return tcb->smss;
+	uint32_t n = (tcb->tso_max - overhead) / tcb->smss;
+	return n > 1 ? n * tcb->smss : tcb->smss;
+}
+
 /* Send as many segments as the windows allow (RFC 9293 3.8.6). */
 static void output_data(tern_tcb *tcb)
 {
+	uint32_t most = seg_max(tcb);
 	for (int guard = 0; guard < 1024; guard++) {
 		uint32_t off = tcb->snd_nxt - tcb->snd_una;
 		if (off > tcb->snd.len)
@@ -370,8 +384,8 @@ static void output_data(tern_tcb *tcb)
 		uint32_t avail = tcb->snd.len - off;
 		uint32_t usable = usable_window(tcb);
 		uint32_t len = avail < usable ? avail : usable;
-		if (len > tcb->smss)
-			len = tcb->smss;
+		if (len > most)
+			len = most;
 		bool fin = tcb->fin_queued && len == avail;
 		if (len == 0 && !fin)
 			break;

@@ -150,13 +150,23 @@ fetch() {
 	[ "$have" = "$want" ] || fail "$label: sha256 $have of $size bytes, want $want"
 	rm -f "$TMP/got.bin"
 	stop_tern
-	printf 'ok curl 50 MB %s: %s s (%.1f MB/s), sha256 %s; tern retransmitted %s segments (%s fast retransmits, %s timeouts)%s\n' \
+	printf 'ok curl 50 MB %s: %s s (%.1f MB/s), sha256 %s; tern retransmitted %s segments (%s fast retransmits, %s timeouts)%s%s\n' \
 		"$label" "$secs" "$(awk "BEGIN { print 50 * 1.048576 / $secs }")" "${have:0:16}" \
 		"$(counter tcp_retrans_segs)" "$(counter tcp_fast_retrans)" "$(counter tcp_timeouts)" \
-		"$(grep '^fault' "$TMP/tern.err" | sed 's/^fault/; fault/')"
+		"$(grep '^fault' "$TMP/tern.err" | sed 's/^fault/; fault/')" \
+		"$(grep '^tun ' "$TMP/tern.err" | sed 's/^tun/; tun/')"
 	[ -n "${TERN_TEST_PCAP_BIG:-}" ] && check_pcap "$TMP/big-$label.pcap"
 	return 0
 }
 fetch no-faults
-fetch 1%-loss --loss 0.01 --seed 7
+# TUN offloads (the default): tern's segments left as 64 KiB GSO packets
+grep -q "offloads (64 KiB segments)" "$TMP/tern.out" || fail "tern up did not report offloads"
+gso=$(grep '^tun ' "$TMP/tern.err" | sed 's/.*gso_sent \([0-9]*\).*/\1/')
+[ "${gso:-0}" -gt 100 ] || fail "offloads: only '${gso:-0}' GSO packets sent for 50 MB"
+fetch plain-TUN --no-offload
+grep -q "plain TUN" "$TMP/tern.out" || fail "--no-offload: tern up did not report a plain TUN"
+grep -q '^tun ' "$TMP/tern.err" && fail "--no-offload: GSO counters on a plain TUN"
+# The fault injector drops whole packets: over a plain TUN 1% is 1% of the
+# MTU-sized segments (with offloads it would be 1% of 64 KiB bursts).
+fetch 1%-loss --loss 0.01 --seed 7 --no-offload
 echo "PASS"

@@ -93,7 +93,7 @@ static inline int fx_init_cfg(fixture *f, uint32_t addr, uint8_t prefix, uint32_
 	int rc = tern_stack_new(cfg, &f->st);
 	if (rc)
 		return rc;
-	tern_iface_config ic = {"fx0", addr, prefix, mtu};
+	tern_iface_config ic = {"fx0", addr, prefix, mtu, 0};
 	return tern_iface_add(f->st, &ic, &f->dev, &f->ifc);
 }
 
