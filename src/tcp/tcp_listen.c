@@ -237,7 +237,8 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
  * the child is rebuilt in SYN-RECEIVED with its SYN already sent, and the
  * caller lets the ACK complete the handshake as usual. A good cookie that
  * finds the accept queue full is dropped (*drop), not reset: the peer's
- * next segment, within the cookie's lifetime, tries again (as Linux). */
+ * next segment, within the cookie's lifetime, tries again (as Linux). So
+ * is a bad cookie on a segment with data or FIN (see below). */
 tern_tcb *tern_tcp_listener_cookie_ack(tern_socket *ls, const tern_ip4_repr *ip,
 				       const tern_tcp_repr *seg, bool *drop)
 {
@@ -250,6 +251,16 @@ tern_tcb *tern_tcp_listener_cookie_ack(tern_socket *ls, const tern_ip4_repr *ip,
 	uint32_t irs = seg->seq - 1, iss = seg->ack - 1, mss;
 	if (!tern_syncookie_check(st, &l, &r, irs, iss, &mss)) {
 		TERN_COUNT(st, tcp_syncookies_failed);
+		/* The cookie (RFC 4987 3.6) binds the client's ISN, taken as
+		 * SEG.SEQ - 1, so a segment with data or FIN that arrives
+		 * after lost ones fails even from an honest client whose
+		 * handshake-completing segments were dropped. The SYN-RECEIVED
+		 * state the cookie stands in for would keep that connection
+		 * (RFC 9293 3.10.7.4: an in-window segment is acceptable), so
+		 * drop it silently rather than reset: the client's
+		 * retransmission of its first segment brings the cookie back.
+		 * A pure ACK still earns the RST of RFC 9293 3.10.7.2. */
+		*drop = seg->payload_len > 0 || (seg->flags & TERN_TCP_FIN);
 		return NULL;
 	}
 	if (ls->acceptq_len >= ls->backlog) {
