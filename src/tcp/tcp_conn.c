@@ -48,6 +48,10 @@ int tern_tcp_init(tern_stack *st)
 	tern_timer_init(&tcp->tw_timer, tw_expire);
 	tcp->st = st;
 	st->tcp = tcp;
+	if (tern_tcp_ports_init(st) < 0) {
+		tern_tcp_free(st);
+		return TERN_ENOMEM;
+	}
 	return 0;
 }
 
@@ -492,6 +496,7 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);
 	tern_mem_free(st, tcp, sizeof *tcp);

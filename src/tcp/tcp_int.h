@@ -62,7 +62,8 @@ struct tern_tcp {
 		bool valid;
 	} cookie_key[2];
 	tern_pmtu pmtu[TERN_PMTU_SLOTS];  /* tcp_icmp.c */
-	tern_socket_list ports[TERN_UDP_HASH];  /* bound TCP sockets */
+	tern_socket_list *ports;       /* bound TCP sockets by port (tcp_ports.c) */
+	uint32_t nports, nbound;       /* buckets (a power of two), sockets in them */
 };
 
 /* tcp_conn.c */
@@ -75,12 +76,16 @@ uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint 
 /* tcp_timer.c */
 void tern_tcp_timer_fire(tern_timer *t, tern_time now);
 
-/* tcp_listen.c */
+/* tcp_ports.c: the bound-port table, made and freed with tern_tcp */
+int tern_tcp_ports_init(tern_stack *st);
+void tern_tcp_ports_free(tern_stack *st);
 bool tern_tcp_port_bound(tern_stack *st, const struct tern_socket *self, uint32_t addr,
 			 uint16_t port);
 /* Another listener on the port and an overlapping address? */
 bool tern_tcp_listener_clash(const struct tern_socket *s);
 struct tern_socket *tern_tcp_listener_lookup(tern_stack *st, uint32_t addr, uint16_t port);
+
+/* tcp_listen.c */
 /* A SYN for a listener: make the child TCB in SYN-RECEIVED and answer. */
 void tern_tcp_listener_syn(struct tern_socket *ls, const tern_ip4_repr *ip,
 			   const tern_tcp_repr *seg);

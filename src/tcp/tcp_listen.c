@@ -1,7 +1,6 @@
 /* tcp_listen.c - passive OPEN: listening sockets, the SYN queue (children
  * in SYN-RECEIVED) and the accept queue (children established, waiting for
- * accept), both bounded by the backlog and counted when full; the table of
- * bound TCP ports. */
+ * accept), both bounded by the backlog and counted when full. */
 #include <string.h>
 
 #include "sock/socket.h"
@@ -9,70 +8,6 @@
 #include "tcp/tcp_int.h"
 #include "tcp/tcp_trace.h"
 #include "tcp/tcp_syncookie.h"
-
-static tern_socket_list *port_bucket(tern_stack *st, uint16_t port)
-{
-	return &st->tcp->ports[port & (TERN_UDP_HASH - 1)];
-}
-
-/* Without TERN_SO_REUSEADDR a port is one socket's. With it on both
- * sockets, a port may be shared as long as at most one of them listens, so
- * a listener can take connections on a port a connecting socket also uses
- * (RFC 9293 3.9.1.1, MUST-42); the 4-tuple keeps the connections apart. */
-bool tern_tcp_port_bound(tern_stack *st, const tern_socket *self, uint32_t addr, uint16_t port)
-{
-	for (tern_socket *s = port_bucket(st, port)->head; s; s = s->hnext) {
-		if (s == self || s->local.port != port ||
-		    (s->local.addr && addr && s->local.addr != addr))
-			continue;
-		bool shared = self && self->knobs.reuseaddr && s->knobs.reuseaddr && !s->listening;
-		if (!shared)
-			return true;
-	}
-	return false;
-}
-
-bool tern_tcp_listener_clash(const tern_socket *me)
-{
-	for (tern_socket *s = port_bucket(me->st, me->local.port)->head; s; s = s->hnext)
-		if (s != me && s->listening && s->local.port == me->local.port &&
-		    (!s->local.addr || !me->local.addr || s->local.addr == me->local.addr))
-			return true;
-	return false;
-}
-
-void tern_tcp_port_add(tern_socket *s)
-{
-	tern_socket_list *b = port_bucket(s->st, s->local.port);
-	s->hnext = b->head;
-	b->head = s;
-	s->in_port_table = true;
-}
-
-void tern_tcp_port_remove(tern_socket *s)
-{
-	for (tern_socket **pp = &port_bucket(s->st, s->local.port)->head; *pp; pp = &(*pp)->hnext) {
-		if (*pp == s) {
-			*pp = s->hnext;
-			s->in_port_table = false;
-			return;
-		}
-	}
-}
-
-tern_socket *tern_tcp_listener_lookup(tern_stack *st, uint32_t addr, uint16_t port)
-{
-	tern_socket *wild = NULL;
-	for (tern_socket *s = port_bucket(st, port)->head; s; s = s->hnext) {
-		if (!s->listening || s->local.port != port)
-			continue;
-		if (s->local.addr == addr)
-			return s;
-		if (!s->local.addr)
-			wild = s;
-	}
-	return wild;
-}
 
 static void unlink_from(tern_tcb **head, tern_tcb *child, tern_tcb **tail)
 {
