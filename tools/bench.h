@@ -32,6 +32,8 @@ typedef struct bench_opts {
 	uint32_t sim_s;    /* loss-goodput, fairness: virtual seconds per case
 	                      (each benchmark scales it; 0: its default) */
 	uint32_t flows;    /* fairness: only this flow count (0: 2, 10, 100) */
+	uint64_t tun_bytes; /* tun-throughput: bytes per transfer (0: 64 MiB) */
+	uint32_t repeat;    /* tun-throughput: runs of each stack (0: 3) */
 } bench_opts;
 
 typedef struct bench_result {
@@ -58,6 +60,7 @@ int bench_connect_rate(const bench_opts *o, bench_result *r);
 int bench_conn_memory(const bench_opts *o, bench_result *r);
 int bench_loss_goodput(const bench_opts *o, bench_result *r);
 int bench_fairness(const bench_opts *o, bench_result *r);
+int bench_tun_throughput(const bench_opts *o, bench_result *r);
 
 /* ---- clocks (nanoseconds) ------------------------------------------------ */
 

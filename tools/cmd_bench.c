@@ -30,6 +30,8 @@ static const bench_entry benches[] = {
      "simulator: one flow under random loss / a shallow buffer vs the Mathis and CUBIC models"},
     {"fairness", bench_fairness,
      "simulator: 2, 10, 100 flows through one bottleneck: Jain's index, link utilisation"},
+    {"tun-throughput", bench_tun_throughput,
+     "root: Linux TCP <-> tern over TUN (offloads / plain) vs veth, lwIP, the raw TUN"},
 };
 #define NBENCHES (sizeof benches / sizeof benches[0])
 
@@ -52,6 +54,9 @@ static void bench_usage(FILE *f)
 		   "                  by each (default 60: loss-goodput measures 600/240/240/120 s\n"
 		   "                  after 5 s; fairness runs 2N s and measures the second half)\n"
 		   "  --flows N       fairness: N flows only (default 2, 10 and 100)\n"
+		   "  --tun-bytes N   tun-throughput: bytes per transfer (default 64 MiB)\n"
+		   "  --repeat N      tun-throughput: runs of each stack, medians reported\n"
+		   "                  (default 3, at most 15)\n"
 		   "  --no-peer       measure tern only (instruction counts)\n");
 }
 
@@ -89,6 +94,10 @@ static int parse_numeric(bench_opts *o, const char *opt, const char *val)
 		o->sim_s = (uint32_t)v;
 	else if (!strcmp(opt, "--flows") && parse_num(val, 1, 1000, &v))
 		o->flows = (uint32_t)v;
+	else if (!strcmp(opt, "--tun-bytes") && parse_num(val, 1, 1ull << 36, &v))
+		o->tun_bytes = v;
+	else if (!strcmp(opt, "--repeat") && parse_num(val, 1, 15, &v))
+		o->repeat = (uint32_t)v;
 	else
 		return -1;
 	return 0;
