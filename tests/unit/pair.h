@@ -115,6 +115,22 @@ static inline void pair_run(pair *p, tern_time until)
 	}
 }
 
+/* A listener on side 1's port (backlog 4), side 0 connecting to it, 100 ms
+ * to complete, and the accepted socket. 0, or the first call that failed. */
+static inline int pair_connect(pair *p, uint16_t port, tern_socket **l, tern_socket **c,
+			       tern_socket **s)
+{
+	tern_endpoint any = {0, port}, dst = {TERN_IP4(192, 0, 2, 2), port};
+	int rc;
+	if ((rc = tern_tcp_open(pair_st(p, 1), l)) || (rc = tern_socket_bind(*l, &any)) ||
+	    (rc = tern_socket_listen(*l, 4)) || (rc = tern_tcp_open(pair_st(p, 0), c)))
+		return rc;
+	if ((rc = tern_socket_connect(*c, &dst)) != TERN_EINPROGRESS)
+		return rc ? rc : -1;
+	pair_run(p, p->now + TERN_MS(100));
+	return tern_socket_accept(*l, s, NULL);
+}
+
 static inline void pair_fini(pair *p)
 {
 	for (size_t i = 0; i < p->nq; i++)

@@ -47,14 +47,7 @@ TT_TEST(test_ss_summary_groups_counters_like_netstat)
 	pair p;
 	TT_EQ(pair_init(&p, TERN_MS(5)), 0);
 	tern_socket *l, *c, *s;
-	tern_endpoint any = {0, 80}, dst = {TERN_IP4(192, 0, 2, 2), 80};
-	TT_EQ(tern_tcp_open(pair_st(&p, 1), &l), 0);
-	TT_EQ(tern_socket_bind(l, &any), 0);
-	TT_EQ(tern_socket_listen(l, 4), 0);
-	TT_EQ(tern_tcp_open(pair_st(&p, 0), &c), 0);
-	TT_EQ(tern_socket_connect(c, &dst), TERN_EINPROGRESS);
-	pair_run(&p, TERN_MS(100));
-	TT_EQ(tern_socket_accept(l, &s, NULL), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	/* and one attempt at a closed port, refused by a reset */
 	tern_socket *c2;
 	tern_endpoint closed = {TERN_IP4(192, 0, 2, 2), 81};

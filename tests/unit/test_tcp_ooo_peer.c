@@ -54,14 +54,7 @@ TT_TEST(test_peer_sending_only_out_of_order_data_loses_and_corrupts_nothing)
 	p.filter = watch;
 	p.ctx = &w;
 	tern_socket *l, *c, *s;
-	tern_endpoint any = {0, 80}, dst = {TERN_IP4(192, 0, 2, 2), 80};
-	TT_EQ(tern_tcp_open(pair_st(&p, 1), &l), 0);
-	TT_EQ(tern_socket_bind(l, &any), 0);
-	TT_EQ(tern_socket_listen(l, 4), 0);
-	TT_EQ(tern_tcp_open(pair_st(&p, 0), &c), 0);
-	TT_EQ(tern_socket_connect(c, &dst), TERN_EINPROGRESS);
-	pair_run(&p, TERN_MS(100));
-	TT_EQ(tern_socket_accept(l, &s, NULL), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	tern_tcp_info ai;
 	TT_EQ(tern_socket_info(c, &ai), 0);
 	for (size_t i = 0; i < sizeof data; i++)

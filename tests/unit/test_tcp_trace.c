@@ -118,16 +118,6 @@ static int check_lines(const rec *r, const char *const *want, size_t nwant)
 	return 0;
 }
 
-static int connect_pair(pair *p, tern_socket **c, tern_socket **l, tern_socket **s)
-{
-	tern_endpoint any = {0, 80}, dst = {TERN_IP4(192, 0, 2, 2), 80};
-	if (tern_tcp_open(pair_st(p, 1), l) || tern_socket_bind(*l, &any) ||
-	    tern_socket_listen(*l, 4) || tern_tcp_open(pair_st(p, 0), c) ||
-	    tern_socket_connect(*c, &dst) != TERN_EINPROGRESS)
-		return -1;
-	pair_run(p, p->now + TERN_MS(100));
-	return tern_socket_accept(*l, s, NULL);
-}
 
 static const int seg_and_state[] = {TERN_TRACE_SEG_OUT, TERN_TRACE_SEG_IN, TERN_TRACE_STATE};
 
@@ -139,7 +129,7 @@ TT_TEST(test_trace_of_a_handshake_is_exactly_the_textbook_sequence)
 	TT_EQ(pair_init(&p, TERN_MS(10)), 0);
 	trace_pair(&p, r, sc, seg_and_state, 3);
 	tern_socket *c, *l, *s;
-	TT_EQ(connect_pair(&p, &c, &l, &s), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	static const char *const want[] = {
 	    "a state CLOSED>SYN-SENT (open)",
 	    /* RFC 3168 6.1.1: an ECN-setup SYN carries ECE and CWR, its
@@ -202,7 +192,7 @@ static void single_loss(bool sack, const char *want_why)
 	TT_EQ(pair_init_cfg(&p, TERN_MS(10), &cfg), 0);
 	trace_pair(&p, r, sc, loss_kinds, 2);
 	tern_socket *c, *l, *s;
-	TT_EQ(connect_pair(&p, &c, &l, &s), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	r->n = 0;  /* the handshake's state changes are the other test's */
 	tern_tcp_info ai;
 	tern_socket_info(c, &ai);
@@ -253,7 +243,7 @@ TT_TEST(test_trace_of_a_simultaneous_close_passes_closing_to_time_wait)
 	side_ctx sc[2];
 	TT_EQ(pair_init(&p, TERN_MS(10)), 0);
 	tern_socket *c, *l, *s;
-	TT_EQ(connect_pair(&p, &c, &l, &s), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	static const int kinds[] = {TERN_TRACE_STATE};
 	trace_pair(&p, r, sc, kinds, 1);
 	TT_EQ(tern_socket_shutdown(c, TERN_SHUT_WR), 0);
@@ -323,7 +313,7 @@ TT_TEST(test_trace_stopped_calls_nothing)
 	tern_stack_set_trace(pair_st(&p, 0), NULL, NULL);
 	tern_stack_set_trace(pair_st(&p, 1), NULL, NULL);
 	tern_socket *c, *l, *s;
-	TT_EQ(connect_pair(&p, &c, &l, &s), 0);
+	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
 	TT_EQ(r->n, 0);
 	TT_EQ(r->json_lines, 0);
 	pair_fini(&p);
