@@ -160,9 +160,10 @@ static int lg_flow(const lg_case *c, const char *cc, bool sack, tern_time warm, 
 	rc = bench_sim_init(&s, &sc);
 	if (!rc)
 		rc = bench_sim_run_until(&s, warm);
-	bench_sim_mark(&s);
-	if (!rc)
+	if (!rc) {
+		bench_sim_mark(&s);
 		rc = bench_sim_run_until(&s, warm + meas);
+	}
 	if (!rc && bench_sim_verify(&s)) {
 		fprintf(stderr, "bench: loss-goodput: %s %s: hash MISMATCH\n", c->name, cc);
 		rc = -1;
