@@ -21,6 +21,8 @@ check curl curl
 check hping3 hping3
 check python3 python3
 check sha256sum coreutils
+# tern bench tun-throughput's lwIP peer (bench/lwip): Debian's lwIP library.
+have_pkg liblwip-dev || need+=(liblwip-dev)
 # tern plot's test: SVG well-formedness and rendering to PNG.
 check xmllint libxml2-utils
 check rsvg-convert librsvg2-bin
