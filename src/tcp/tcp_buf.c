@@ -258,6 +258,15 @@ void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
 	b->cap = ring_cap(cap);
 }
 
+/* The interval list goes when the last interval does. */
+static void ooo_free_if_empty(struct tern_stack *st, tern_rcvbuf *b)
+{
+	if (b->nooo == 0 && b->ooo) {
+		tern_mem_free(st, b->ooo, TERN_OOO_MAX * sizeof *b->ooo);
+		b->ooo = NULL;
+	}
+}
+
 static void rcvbuf_release(struct tern_stack *st, tern_rcvbuf *b)
 {
 	ring_free(st, b->mem, b->cap);
@@ -266,6 +275,7 @@ static void rcvbuf_release(struct tern_stack *st, tern_rcvbuf *b)
 	b->len = 0;
 	b->nooo = 0;
 	b->ooo_bytes = 0;
+	ooo_free_if_empty(st, b);
 	prune_update(st, b);
 }
 
@@ -313,6 +323,8 @@ static void rcv_copy_gaps(tern_rcvbuf *b, uint32_t off, uint32_t end, const uint
 
 static void ooo_remove(tern_rcvbuf *b, uint32_t i, uint32_t count)
 {
+	if (count == 0)
+		return;  /* in-order data with no list: b->ooo may be NULL */
 	memmove(&b->ooo[i], &b->ooo[i + count], (b->nooo - i - count) * sizeof b->ooo[0]);
 	b->nooo -= count;
 }
@@ -352,11 +364,15 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 		;
 	if (i == j && off > 0 && b->nooo == TERN_OOO_MAX)
 		return TERN_ENOBUFS;
+	if (off > 0 && !b->ooo && !(b->ooo = tern_mem_alloc(st, TERN_OOO_MAX * sizeof *b->ooo)))
+		return TERN_ENOMEM;
 	if (!b->mem) {
 		bool refused;
 		b->mem = ring_alloc(st, b->cap, off == 0, &refused);
-		if (!b->mem)
+		if (!b->mem) {
+			ooo_free_if_empty(st, b);
 			return refused ? TERN_ENOSPC : TERN_ENOMEM;
+		}
 		b->head = 0;
 	}
 	rcv_copy_gaps(b, off, end, data, i, j);
@@ -376,6 +392,7 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 	if (lo == 0) {
 		b->ooo_bytes -= held;
 		rcv_advance(b, hi);
+		ooo_free_if_empty(st, b);
 		prune_update(st, b);
 		return (int)hi;
 	}
@@ -406,6 +423,7 @@ uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b)
 	uint32_t dropped = b->ooo_bytes;
 	b->nooo = 0;
 	b->ooo_bytes = 0;
+	ooo_free_if_empty(st, b);
 	rcvbuf_release_if_empty(st, b);
 	prune_update(st, b);
 	return dropped;

@@ -42,7 +42,9 @@ typedef struct tern_rcvbuf {
 	uint32_t head;       /* index of the first unread in-order byte */
 	uint32_t len;        /* in-order bytes unread */
 	uint32_t nooo;
-	tern_ooo ooo[TERN_OOO_MAX];  /* sorted, disjoint, non-adjacent */
+	tern_ooo *ooo;       /* TERN_OOO_MAX intervals, sorted, disjoint and
+	                        non-adjacent; allocated with the first and freed
+	                        with the last, so an in-order ring has none */
 	uint32_t ooo_bytes;
 	/* on the stack's list of rings that hold only out-of-order data,
 	 * what memory pressure prunes first (tcp_buf.c) */
