@@ -161,8 +161,8 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 			rack_update(tcb, e);
 		}
 	}
-	if (!tcb->txq_len && tcb->txq_cap > TXQ_MIN)
-		tern_rack_free(tcb);  /* an idle connection holds no queue */
+	if (!tcb->txq_len && tcb->txq_cap)
+		tern_rack_free(tcb);  /* an idle connection holds no queue (issue 4: lean idle) */
 	return tcb->rack.xmit_ts && detect_loss(tcb);
 }
 
