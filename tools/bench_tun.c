@@ -53,6 +53,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -141,8 +142,25 @@ static int enter_ns(const char *name)
 	return rc;
 }
 
+/* Namespaces a killed run (SIGKILL) left behind: ternbPIDc/s of a dead PID. */
+static void env_sweep(void)
+{
+	FILE *ls = popen("ip netns list 2>/dev/null", "r");
+	char line[256];
+	int pid;
+	char side;
+
+	while (ls && fgets(line, sizeof line, ls))
+		if (sscanf(line, "ternb%d%c", &pid, &side) == 2 && (side == 'c' || side == 's') &&
+		    pid > 0 && kill(pid, 0) && errno == ESRCH)
+			sh("ip netns del ternb%d%c", pid, side);
+	if (ls)
+		pclose(ls);
+}
+
 static int env_setup(void)
 {
+	env_sweep();
 	for (int i = 0; i < 2; i++) {
 		snprintf(env.ns[i], sizeof env.ns[i], "ternb%d%c", (int)getpid(), "cs"[i]);
 		if (sh("ip netns add %s", env.ns[i]))
@@ -227,21 +245,31 @@ static int kid_start(tb_kid *k, char *const argv[])
 		close(po[1]);
 		return -1;
 	}
+	/* No signal between fork and env.kid: the handler must see the child. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	fflush(stdout);
 	k->pid = fork();
 	if (k->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* whatever ends the benchmark ends it */
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	env.kid = k->pid > 0 ? k->pid : 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(po[1]);
 	close(pe[1]);
 	k->out = po[0];
 	k->err = pe[0];
 	if (k->pid < 0)
 		return -1;
-	env.kid = k->pid;
 	if (kid_line(k, "", line, sizeof line, 10000) || !strstr(line, "ready")) {
 		fprintf(stderr, "tern bench: tun-throughput: %s did not start\n", argv[0]);
 		return -1;
