@@ -67,6 +67,7 @@ test: deps
 
 bench: build
 	@./build/tern bench --bytes 1073741824 --conns 100000 $(BENCH_ARGS)
+	@bash bench/callgrind_tun.sh build 16 200
 
 install: build
 	@cmake --install build

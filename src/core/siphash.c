@@ -1,5 +1,6 @@
-/* siphash.c - SipHash-2-4: two compression rounds per 8-byte word, four
- * finalization rounds, little-endian word loads as the paper specifies. */
+/* siphash.c - SipHash-c-d: c compression rounds per 8-byte word, d
+ * finalization rounds, little-endian word loads as the paper specifies.
+ * SipHash-2-4 for values seen on the wire, SipHash-1-3 for table buckets. */
 #include "core/siphash.h"
 
 #include <string.h>
@@ -22,15 +23,15 @@ static inline void sipround(uint64_t v[4])
 	v[2] += v[1]; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32);
 }
 
-static inline void compress(uint64_t v[4], uint64_t m)
+static inline void compress(uint64_t v[4], uint64_t m, int c)
 {
 	v[3] ^= m;
-	sipround(v);
-	sipround(v);
+	for (int i = 0; i < c; i++)
+		sipround(v);
 	v[0] ^= m;
 }
 
-uint64_t tern_siphash(const uint8_t key[16], const void *data, size_t len)
+static uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
@@ -40,16 +41,26 @@ uint64_t tern_siphash(const uint8_t key[16], const void *data, size_t len)
 	};
 	size_t whole = len & ~(size_t)7;
 	for (size_t i = 0; i < whole; i += 8)
-		compress(v, load_le64(p + i));
+		compress(v, load_le64(p + i), c);
 
 	/* Last block: the remaining bytes, zero-padded, with len mod 256 on top. */
 	uint8_t tail[8] = {0};
 	memcpy(tail, p + whole, len - whole);
 	tail[7] = (uint8_t)len;
-	compress(v, load_le64(tail));
+	compress(v, load_le64(tail), c);
 
 	v[2] ^= 0xff;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < d; i++)
 		sipround(v);
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
+}
+
+uint64_t tern_siphash(const uint8_t key[16], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 2, 4);
+}
+
+uint64_t tern_siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+	return siphash_cd(key, data, len, 1, 3);
 }

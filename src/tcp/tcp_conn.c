@@ -107,7 +107,7 @@ static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32
 	tern_put32(k + 4, ra);
 	tern_put16(k + 8, lp);
 	tern_put16(k + 10, rp);
-	return (uint32_t)tern_siphash(tcp->key, k, sizeof k) & (tcp->nbuckets - 1);
+	return (uint32_t)tern_siphash13(tcp->key, k, sizeof k) & (tcp->nbuckets - 1);
 }
 
 tern_tcb *tern_tcb_new(tern_stack *st)
@@ -159,14 +159,39 @@ static void unhash(tern_tcb *tcb)
 	tcb->hashed = false;
 }
 
-tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+static tern_tcb *tcb_in(tern_tcb *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-	tern_tcp *tcp = st->tcp;
-	for (tern_tcb *t = tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)]; t; t = t->hnext)
+	for (; t; t = t->hnext)
 		if (t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
 		    t->remote.addr == ra)
 			return t;
 	return NULL;
+}
+
+static tern_tw *tw_in(tern_tw *tw, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	for (; tw; tw = tw->hnext)
+		if (tw->lport == lp && tw->rport == rp && tw->laddr == la && tw->raddr == ra)
+			return tw;
+	return NULL;
+}
+
+tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	tern_tcp *tcp = st->tcp;
+	return tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
+}
+
+/* Both tables share their size and hash, so a segment's arrival hashes its
+ * 4-tuple once to look in both. */
+tern_tcb *tern_tcp_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp,
+			  tern_tw **tw)
+{
+	tern_tcp *tcp = st->tcp;
+	uint32_t h = tuple_hash(tcp, la, lp, ra, rp);
+	tern_tcb *t = tcb_in(tcp->buckets[h], la, lp, ra, rp);
+	*tw = t ? NULL : tw_in(tcp->tw_buckets[h], la, lp, ra, rp);
+	return t;
 }
 
 /* Free everything; the TCB must be out of every table. */
@@ -397,10 +422,7 @@ void tern_tw_restart(tern_stack *st, tern_tw *tw)
 tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
 	tern_tcp *tcp = st->tcp;
-	for (tern_tw *tw = tcp->tw_buckets[tuple_hash(tcp, la, lp, ra, rp)]; tw; tw = tw->hnext)
-		if (tw->lport == lp && tw->rport == rp && tw->laddr == la && tw->raddr == ra)
-			return tw;
-	return NULL;
+	return tw_in(tcp->tw_buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
 }
 
 /* RFC 9293 3.6.1: TIME-WAIT holds the 4-tuple for 2*MSL. The TCB goes; what

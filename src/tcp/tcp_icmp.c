@@ -33,7 +33,7 @@ static tern_pmtu *pmtu_slot(tern_stack *st, uint32_t dst)
 	uint8_t k[5];
 	tern_put32(k, dst);
 	k[4] = 'P';
-	uint64_t h = tern_siphash(st->tcp->key, k, sizeof k);
+	uint64_t h = tern_siphash13(st->tcp->key, k, sizeof k);
 	return &st->tcp->pmtu[h & (TERN_PMTU_SLOTS - 1)];
 }
 

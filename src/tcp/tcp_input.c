@@ -765,7 +765,8 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 static void dispatch(tern_stack *st, seg_in *s)
 {
 	const tern_ip4_repr *ip = s->ip;
-	tern_tcb *tcb = tern_tcb_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport);
+	tern_tw *tw;
+	tern_tcb *tcb = tern_tcp_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport, &tw);
 	if (tcb) {
 		tcb->segs_in++;
 		s->wnd = has(s, TERN_TCP_SYN) || !tcb->ws_ok ? s->h.wnd
@@ -776,7 +777,6 @@ static void dispatch(tern_stack *st, seg_in *s)
 			synchronized_input(tcb, s);
 		return;
 	}
-	tern_tw *tw = tern_tw_lookup(st, ip->dst, s->h.dport, ip->src, s->h.sport);
 	if (tw && time_wait_input(st, tw, s))
 		return;
 	struct tern_socket *ls = tern_tcp_listener_lookup(st, ip->dst, s->h.dport);

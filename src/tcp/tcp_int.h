@@ -69,6 +69,10 @@ struct tern_tcp {
 /* tcp_conn.c */
 void tern_tcb_release(tern_tcb *tcb);  /* the socket lets go of its TCB */
 tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+/* The connection of a 4-tuple, else NULL with *tw its TIME-WAIT record (or
+ * NULL): one hash for both tables. */
+tern_tcb *tern_tcp_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp,
+			  tern_tw **tw);
 void tern_tw_restart(tern_stack *st, tern_tw *tw);
 void tern_tw_free(tern_stack *st, tern_tw *tw);
 uint16_t tern_tcp_ephemeral(tern_stack *st, uint32_t laddr, const tern_endpoint *r);

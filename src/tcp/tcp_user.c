@@ -97,8 +97,8 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 		if (rc)
 			return rc;
 	}
-	if (tern_tcb_lookup(st, src, s->local.port, remote->addr, remote->port) ||
-	    tern_tw_lookup(st, src, s->local.port, remote->addr, remote->port))
+	tern_tw *tw;
+	if (tern_tcp_lookup(st, src, s->local.port, remote->addr, remote->port, &tw) || tw)
 		return TERN_EADDRINUSE;
 	tern_tcb *tcb = tern_tcb_new(st);
 	if (!tcb)
