@@ -7,11 +7,14 @@
 
 static inline uint64_t rotl(uint64_t x, unsigned b) { return (x << b) | (x >> (64 - b)); }
 
+/* One 8-byte load, swapped only on a big-endian machine. */
 static inline uint64_t load_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
+	uint64_t v;
+	memcpy(&v, p, sizeof v);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
 	return v;
 }
 
@@ -23,7 +26,7 @@ static inline void sipround(uint64_t v[4])
 	v[2] += v[1]; v[1] = rotl(v[1], 17); v[1] ^= v[2]; v[2] = rotl(v[2], 32);
 }
 
-static inline void compress(uint64_t v[4], uint64_t m, int c)
+static inline __attribute__((always_inline)) void compress(uint64_t v[4], uint64_t m, int c)
 {
 	v[3] ^= m;
 	for (int i = 0; i < c; i++)
@@ -31,7 +34,10 @@ static inline void compress(uint64_t v[4], uint64_t m, int c)
 	v[0] ^= m;
 }
 
-static uint64_t siphash_cd(const uint8_t key[16], const void *data, size_t len, int c, int d)
+/* Inlined into each caller with constant c and d, so the rounds unroll. */
+static inline __attribute__((always_inline)) uint64_t siphash_cd(const uint8_t key[16],
+								 const void *data, size_t len,
+								 int c, int d)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = load_le64(key), k1 = load_le64(key + 8);
