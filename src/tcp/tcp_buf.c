@@ -12,6 +12,7 @@
 #include "core/stack.h"
 #include "tcp/tcp_buf.h"
 #include "tcp/tcp_int.h"
+#include "wire/wire.h"
 
 /* Return values are int, so a ring never holds more than INT32_MAX bytes;
  * anything larger is cut at init. */
@@ -207,6 +208,30 @@ void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n)
 	if (n > b->len - off)
 		n = b->len - off;
 	ring_get(b->mem, b->cap, ring_idx(b->cap, b->head, off), out, n);
+}
+
+/* A piece that starts at an odd offset of the summed data adds its sum
+ * byte-swapped (RFC 1071 2(B)). */
+static uint64_t add_piece(uint64_t acc, uint8_t *out, const uint8_t *src, uint32_t n, bool odd)
+{
+	if (!odd)
+		return tern_csum_copy(acc, out, src, n);
+	uint16_t s = tern_csum_fold(tern_csum_copy(0, out, src, n));
+	return acc + (uint16_t)((s << 8) | (s >> 8));
+}
+
+uint64_t tern_sndbuf_read_csum(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n)
+{
+	if (off >= b->len)
+		return 0;
+	if (n > b->len - off)
+		n = b->len - off;
+	uint32_t at = ring_idx(b->cap, b->head, off);
+	uint32_t first = b->cap - at < n ? b->cap - at : n;
+	uint64_t acc = add_piece(0, out, b->mem + at, first, false);
+	if (n > first)
+		acc = add_piece(acc, (uint8_t *)out + first, b->mem, n - first, first & 1);
+	return acc;
 }
 
 void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)

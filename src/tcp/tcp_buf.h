@@ -73,6 +73,9 @@ static inline uint32_t tern_sndbuf_space(const tern_sndbuf *b) { return b->cap -
 int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n);
 /* Copy n bytes starting at offset off (off + n <= len) into out. */
 void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
+/* The same, and the bytes' sum for the Internet checksum, taken in the
+ * same pass (tern_csum_copy): what tern_csum_add(0, out, n) would give. */
+uint64_t tern_sndbuf_read_csum(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
 /* Drop n acknowledged bytes from the front (n <= len). Storage is released
  * when the ring empties. */
 void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n);

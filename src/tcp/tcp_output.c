@@ -100,15 +100,16 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		h.flags |= TERN_TCP_URG;
 		h.urp = (uint16_t)(up > 65535 ? 65535 : up);
 	}
-	uint32_t hdr = TERN_TCP_HLEN + 40;
+	/* The payload goes from the send ring straight to its place behind
+	 * the header, summed for the checksum on the way: one pass. */
+	uint32_t hdr = TERN_TCP_HLEN + (uint32_t)tern_tcp_opts_len(&h.opts);
 	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, hdr + len);
 	if (!p)
 		return TERN_ENOBUFS;
-	uint8_t *payload = p->data + hdr;
-	if (len)
-		tern_sndbuf_read(&tcb->snd, seq - tcb->snd_una, payload, len);
-	p->len = (uint32_t)tern_tcp_build(p->data, hdr + len, &h, payload, len, tcb->local.addr,
-					  tcb->remote.addr);
+	uint64_t sum = len ? tern_sndbuf_read_csum(&tcb->snd, seq - tcb->snd_una, p->data + hdr, len)
+			   : 0;
+	p->len = (uint32_t)tern_tcp_build_hdr(p->data, hdr + len, &h, len, sum, tcb->local.addr,
+					      tcb->remote.addr);
 	/* RFC 3168 6.1.4-6.1.5: ECT(0) only on new data, never on SYNs,
 	 * pure ACKs or retransmissions */
 	uint8_t tos = (uint8_t)(tcb->tos & ~TERN_IP4_ECN_MASK);

@@ -58,6 +58,51 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
 	return s;
 }
 
+/* sum_native while copying: each word is stored as it is summed, so the
+ * bytes are read once for both (the checksum folded into the copy). */
+static uint64_t copy_sum_native(uint8_t *d, const uint8_t *p, size_t len)
+{
+	uint64_t a = 0, b = 0, c = 0, e = 0;
+	for (; len >= 32; p += 32, d += 32, len -= 32) {
+		uint64_t w0 = load64(p), w1 = load64(p + 8), w2 = load64(p + 16), w3 = load64(p + 24);
+		memcpy(d, &w0, 8);
+		memcpy(d + 8, &w1, 8);
+		memcpy(d + 16, &w2, 8);
+		memcpy(d + 24, &w3, 8);
+		a += (w0 & 0xffffffffu) + (w0 >> 32);
+		b += (w1 & 0xffffffffu) + (w1 >> 32);
+		c += (w2 & 0xffffffffu) + (w2 >> 32);
+		e += (w3 & 0xffffffffu) + (w3 >> 32);
+	}
+	uint64_t s = add_carry(add_carry(a, b), add_carry(c, e));
+	for (; len >= 8; p += 8, d += 8, len -= 8) {
+		uint64_t w = load64(p);
+		memcpy(d, &w, 8);
+		s = add_carry(s, w);
+	}
+	if (len) {
+		uint8_t tail[8] = {0};
+		memcpy(tail, p, len);
+		memcpy(d, tail, len);
+		s = add_carry(s, load64(tail));
+	}
+	return s;
+}
+
+/* The native 16-bit sum as a network-order word added to acc. */
+static uint64_t add_native(uint64_t acc, uint64_t native_sum)
+{
+	uint16_t native = tern_csum_fold(native_sum);
+	uint8_t be[2];
+	memcpy(be, &native, sizeof be);
+	return add_carry(acc, tern_get16(be));
+}
+
+uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len)
+{
+	return add_native(acc, copy_sum_native(dst, src, len));
+}
+
 uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len)
 {
 	uint16_t native = tern_csum_fold(sum_native(data, len));

@@ -247,6 +247,30 @@ static void tcp_put_header(uint8_t *buf, const tern_tcp_repr *r, size_t hlen)
 	tern_put16(buf + 18, r->urp);
 }
 
+size_t tern_tcp_opts_len(const tern_tcp_opts *o)
+{
+	return opts_size(o);
+}
+
+size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
+			  uint64_t payload_sum, uint32_t src, uint32_t dst)
+{
+	if (r->opts.sack_count > TERN_TCP_MAX_SACK)
+		return 0;
+	size_t olen = opts_size(&r->opts);
+	size_t hlen = TERN_TCP_HLEN + olen;
+	if (olen > TCP_MAX_OPTS || hlen > cap || payload_len > cap - hlen ||
+	    payload_len > 0xffffu - hlen)
+		return 0;
+	tcp_put_header(buf, r, hlen);
+	opts_write(buf + TERN_TCP_HLEN, &r->opts);
+	uint64_t acc = tern_csum_pseudo4(src, dst, TERN_IPPROTO_TCP, (uint16_t)(hlen + payload_len));
+	acc = tern_csum_add(acc, buf, hlen);
+	acc += tern_csum_fold(payload_sum);
+	tern_put16(buf + 16, (uint16_t)~tern_csum_fold(acc));
+	return hlen + payload_len;
+}
+
 size_t tern_tcp_build(uint8_t *buf, size_t cap, const tern_tcp_repr *r, const uint8_t *payload,
                       size_t payload_len, uint32_t src, uint32_t dst)
 {

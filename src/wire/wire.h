@@ -46,6 +46,9 @@ static inline void tern_put32(uint8_t *p, uint32_t v)
  * one's-complement accumulator, 8 bytes a step. Chained calls must split the
  * data at even offsets (only the last piece may be odd). */
 uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len);
+/* Copy len bytes from src to dst and add their sum to acc, as
+ * tern_csum_add(acc, src, len) would: one pass over the bytes for both. */
+uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold an accumulator to 16 bits (not complemented). */
 uint16_t tern_csum_fold(uint64_t acc);
 /* The checksum field value for data: ~fold(add(0, data)). */
@@ -225,6 +228,15 @@ int tern_tcp_opts_parse(const uint8_t *buf, size_t len, tern_tcp_opts *out);
 /* Write the present options, NOP-padded to a multiple of 4. Returns bytes
  * written (0..40) or 0 with nothing written if they do not fit in cap. */
 size_t tern_tcp_opts_build(uint8_t *buf, size_t cap, const tern_tcp_opts *o);
+/* Bytes of options tern_tcp_opts_build writes for o (a multiple of 4). */
+size_t tern_tcp_opts_len(const tern_tcp_opts *o);
+/* Write header and options in front of a payload already in place at
+ * buf + 20 + tern_tcp_opts_len(&r->opts), whose sum the caller took while
+ * placing it (tern_csum_copy from 0; the payload starts at an even offset,
+ * so the sums chain), and the checksum over all of it. Returns the
+ * segment's length or 0, as tern_tcp_build. */
+size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
+			  uint64_t payload_sum, uint32_t src, uint32_t dst);
 /* Parse a segment (the IP payload); verify the checksum with the pseudo-
  * header when verify_csum. */
 int tern_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,

@@ -289,6 +289,24 @@ TT_TEST(test_csum_ttl_decrement_update_keeps_header_valid)
 	}
 }
 
+/* The copy that sums (tern_csum_copy) copies exactly and sums as
+ * tern_csum_add does, for every length and both alignments. */
+TT_TEST(test_csum_copy_copies_and_sums_like_csum_add)
+{
+	uint8_t src[300], dst[300];
+	for (size_t i = 0; i < sizeof src; i++)
+		src[i] = (uint8_t)(i * 37 + 11);
+	for (size_t off = 0; off < 2; off++) {
+		for (size_t n = 0; n + off <= 260; n++) {
+			memset(dst, 0xee, sizeof dst);
+			uint64_t got = tern_csum_copy(7, dst + off, src + off, n);
+			TT_EQ(tern_csum_fold(got), tern_csum_fold(tern_csum_add(7, src + off, n)));
+			TT_CHECK(memcmp(dst + off, src + off, n) == 0);
+			TT_EQ(dst[off + n], 0xee);  /* not a byte more */
+		}
+	}
+}
+
 TT_MAIN(test_csum_rfc1071_example_sums_to_ddf2, test_csum_real_ipv4_header_gives_known_checksum,
         test_csum_odd_tail_is_high_byte_of_last_word,
         test_csum_empty_data_leaves_accumulator_unchanged,
@@ -299,4 +317,5 @@ TT_MAIN(test_csum_rfc1071_example_sums_to_ddf2, test_csum_real_ipv4_header_gives
         test_csum_add_wraps_carry_of_nearly_full_accumulator,
         test_csum_pseudo4_equals_sum_of_pseudo_header_bytes,
         test_csum_update16_rfc1624_example_gives_zero, test_csum_update16_equals_full_recompute,
-        test_csum_update32_equals_full_recompute, test_csum_ttl_decrement_update_keeps_header_valid)
+        test_csum_update32_equals_full_recompute, test_csum_ttl_decrement_update_keeps_header_valid,
+	test_csum_copy_copies_and_sums_like_csum_add)

@@ -809,6 +809,32 @@ TT_TEST(test_rcvbuf_random_permutations_match_the_reference_model)
 	TT_CHECK(wraps > 100);
 }
 
+/* Reading with the sum (the send path's one pass) gives the bytes and
+ * their checksum sum, also when the read straddles the end of storage
+ * after an odd number of bytes. */
+TT_TEST(test_sndbuf_read_csum_sums_across_the_wrap_at_any_offset)
+{
+	talloc a;
+	tern_stack *st = stack_new(&a);
+	uint8_t in[128], out[128];
+	for (size_t i = 0; i < sizeof in; i++)
+		in[i] = (uint8_t)(i * 13 + 5);
+	for (uint32_t skip = 0; skip < 20; skip++) {
+		tern_sndbuf b;
+		tern_sndbuf_init(&b, 64);
+		TT_EQ(tern_sndbuf_write(st, &b, in, 40 + skip), (int)(40 + skip));
+		tern_sndbuf_drop(st, &b, 30 + skip);
+		TT_EQ(tern_sndbuf_write(st, &b, in + 40 + skip, 50), 50);
+		for (uint32_t off = 0; off < 10; off++) {
+			uint32_t n = b.len - off;
+			uint64_t s = tern_sndbuf_read_csum(&b, off, out, n);
+			TT_CHECK(memcmp(out, in + 30 + skip + off, n) == 0);
+			TT_EQ(tern_csum_fold(s), tern_csum_fold(tern_csum_add(0, out, n)));
+		}
+		tern_sndbuf_free(st, &b);
+	}
+}
+
 TT_MAIN(test_sndbuf_holds_no_storage_until_first_write, test_sndbuf_write_when_full_returns_zero,
         test_sndbuf_read_at_offset_does_not_consume,
         test_sndbuf_write_and_read_straddle_the_end_of_storage,
@@ -831,4 +857,5 @@ TT_MAIN(test_sndbuf_holds_no_storage_until_first_write, test_sndbuf_write_when_f
         test_rcvbuf_place_returns_enomem_when_allocator_refuses,
         test_rcvbuf_zero_capacity_offers_no_window_and_takes_nothing,
         test_rcvbuf_every_order_of_six_segments_matches_the_model,
-        test_rcvbuf_random_permutations_match_the_reference_model)
+        test_rcvbuf_random_permutations_match_the_reference_model,
+	test_sndbuf_read_csum_sums_across_the_wrap_at_any_offset)

@@ -626,6 +626,38 @@ TT_TEST(test_tcp_parse_survives_random_garbage)
 	}
 }
 
+/* A header built in front of a payload placed and summed beforehand is the
+ * segment tern_tcp_build makes, byte for byte, for every option set and
+ * odd and even payload lengths. */
+TT_TEST(test_tcp_build_hdr_equals_build_with_the_payload_presummed)
+{
+	uint8_t payload[1500], a[1600], b[1600];
+	for (size_t i = 0; i < sizeof payload; i++)
+		payload[i] = (uint8_t)(i * 7 + 3);
+	tern_tcp_repr r = {.sport = 1234, .dport = 80, .seq = 0xdeadbeef, .ack = 42,
+			   .flags = TERN_TCP_ACK | TERN_TCP_PSH, .wnd = 512};
+	unsigned sets[] = {0, TERN_TCPO_TS, TERN_TCPO_TS | TERN_TCPO_SACK, TERN_TCPO_MSS | TERN_TCPO_WSCALE};
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++) {
+		r.opts.present = sets[k];
+		r.opts.ts_val = 99;
+		r.opts.mss = 1460;
+		r.opts.wscale = 7;
+		r.opts.sack_count = 2;
+		r.opts.sack[0].left = 10;
+		r.opts.sack[0].right = 20;
+		r.opts.sack[1].left = 30;
+		r.opts.sack[1].right = 40;
+		for (size_t n = 0; n < 40; n += 7) {
+			size_t la = tern_tcp_build(a, sizeof a, &r, payload, n, 0x0a000001, 0x0a000002);
+			size_t hl = 20 + tern_tcp_opts_len(&r.opts);
+			uint64_t s = tern_csum_copy(0, b + hl, payload, n);
+			size_t lb = tern_tcp_build_hdr(b, sizeof b, &r, n, s, 0x0a000001, 0x0a000002);
+			TT_EQ(la, lb);
+			TT_CHECK(memcmp(a, b, la) == 0);
+		}
+	}
+}
+
 TT_MAIN(test_tcp_parse_known_syn_fills_repr, test_tcp_build_writes_known_syn,
         test_tcp_parse_every_truncation_is_rejected, test_tcp_parse_rejects_data_offset_below_five,
         test_tcp_parse_data_offset_past_end_is_truncated,
@@ -646,4 +678,5 @@ TT_MAIN(test_tcp_parse_known_syn_fills_repr, test_tcp_build_writes_known_syn,
         test_tcp_opts_build_refuses_too_big_without_writing,
         test_tcp_build_then_parse_round_trips_random_segments,
         test_tcp_build_refuses_small_cap_without_writing,
-        test_tcp_build_accepts_overlapping_payload, test_tcp_parse_survives_random_garbage)
+        test_tcp_build_accepts_overlapping_payload, test_tcp_parse_survives_random_garbage,
+	test_tcp_build_hdr_equals_build_with_the_payload_presummed)
