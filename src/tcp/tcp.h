@@ -44,6 +44,7 @@ typedef struct tern_rack {
 	uint32_t end_seq, fack;   /* its end; the highest end delivered */
 	uint8_t reo_wnd_mult, reo_wnd_persist;
 	bool reordering_seen;
+	uint32_t nretrans;        /* queue entries sent more than once */
 } tern_rack;
 
 struct tern_tcb {

@@ -21,6 +21,7 @@ void tern_rack_free(tern_tcb *tcb)
 	tern_mem_free(tcb->st, tcb->txq, tcb->txq_cap * sizeof *tcb->txq);
 	tcb->txq = NULL;
 	tcb->txq_cap = tcb->txq_head = tcb->txq_len = 0;
+	tcb->rack.nretrans = 0;
 }
 
 static bool grow(tern_tcb *tcb)
@@ -52,6 +53,7 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
 			break;
 		if (seq_gt(e->end, seq) && !(e->flags & TERN_SEG_SACKED)) {
 			e->xmit = now;
+			tcb->rack.nretrans += !(e->flags & TERN_SEG_RETRANS);
 			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_RETRANS);
 		}
 	}
@@ -100,7 +102,7 @@ static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
 static tern_time reo_wnd(const tern_tcb *tcb)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; i < tcb->txq_len; i++)
+	for (uint32_t i = 0; tcb->nsb && i < tcb->txq_len; i++)  /* no SACK blocks: none SACKed */
 		n += (at(tcb, i)->flags & TERN_SEG_SACKED) != 0;
 	if (!tcb->rack.reordering_seen && (tcb->in_recovery || n >= 3))
 		return 0;
@@ -116,11 +118,15 @@ static bool detect_loss(tern_tcb *tcb)
 	bool fresh = false;
 	for (uint32_t i = 0; i < tcb->txq_len; i++) {
 		tern_txseg *e = at(tcb, i);
-		if (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST))
-			continue;
 		bool before = e->xmit < tcb->rack.xmit_ts ||
 			      (e->xmit == tcb->rack.xmit_ts && seq_lt(e->end, tcb->rack.end_seq));
-		if (!before)
+		/* Without retransmissions the queue is in send order (ties in
+		 * sequence order): past the first segment sent after the one
+		 * delivered, none can be due. This keeps an ACK from walking
+		 * the whole flight when nothing is lost. */
+		if (!before && !tcb->rack.nretrans)
+			break;
+		if (!before || (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
 			continue;
 		tern_time due = e->xmit + tcb->rack.rtt + reo;
 		if (due <= now) {
@@ -149,12 +155,13 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 	}
 	while (tcb->txq_len && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
 		rack_update(tcb, at(tcb, 0));
+		tcb->rack.nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
 		tcb->txq_head = (tcb->txq_head + 1) & (tcb->txq_cap - 1);
 		tcb->txq_len--;
 	}
 	if (tcb->txq_len && seq_lt(at(tcb, 0)->start, tcb->snd_una))
 		at(tcb, 0)->start = tcb->snd_una;
-	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+	for (uint32_t i = 0; tcb->nsb && i < tcb->txq_len; i++) {  /* SACK blocks to apply */
 		tern_txseg *e = at(tcb, i);
 		if (!(e->flags & TERN_SEG_SACKED) && sacked(tcb, e)) {
 			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_SACKED);
@@ -177,6 +184,7 @@ void tern_rack_reset(tern_tcb *tcb)
 {
 	for (uint32_t i = 0; i < tcb->txq_len; i++)
 		at(tcb, i)->flags = TERN_SEG_RETRANS;
+	tcb->rack.nretrans = tcb->txq_len;
 	tern_tcp_timer_clear(tcb, TCPT_RACK);
 }
 
