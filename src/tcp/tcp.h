@@ -47,13 +47,16 @@ typedef struct tern_rack {
 	uint32_t nretrans;        /* queue entries sent more than once */
 } tern_rack;
 
+/* The fields are ordered by size within their groups so that the compiler
+ * adds no padding: every idle connection pays for each byte (issue 4,
+ * docs/BENCHMARKS.md conn-memory). */
 struct tern_tcb {
 	tern_stack *st;
 	tern_tcb *hnext;               /* connection-table chain */
 	tern_tcb *qnext;               /* listener's accept queue */
 	struct tern_socket *sock;      /* NULL once the application closed it */
 	struct tern_socket *listener;  /* passive open: the listening socket */
-	uint8_t state;                 /* TERN_TCP_* */
+	tern_tcb *pending_next;        /* on the stack's answer-later list */
 	tern_endpoint local, remote;
 
 	/* RFC 9293 3.3.1: send sequence variables */
@@ -64,24 +67,49 @@ struct tern_tcb {
 	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
+	uint8_t state;                 /* TERN_TCP_* */
+	/* what the application asked for and what happened */
+	bool fin_queued;               /* CLOSE/shutdown(WR): FIN follows the data */
+	bool fin_sent;
+	bool fin_rcvd;
+	bool rd_shut;
+	bool snd_urgent;               /* snd_up is valid */
+	bool rcv_urgent;               /* rcv_up is valid and ahead of the reader */
+	bool passive;
+	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
+	bool hashed;                   /* in the connection table */
+	bool pending;                  /* on the stack's answer-later list */
+	bool nodelay, keepalive_on;
+	bool ack_now;                  /* an ACK must go out with the next output */
+	uint8_t delack_segs;           /* full segments received since our last ACK */
+	bool soft_err_fresh;           /* not yet read by the application */
+	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
+	uint8_t keep_cnt;              /* TERN_SO_KEEPCNT: 1..127 */
+	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
+	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
+	uint16_t rmss;                 /* MSS we announced */
+	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
+	int err;                       /* error for the application (TERN_E*) */
+	int soft_err;                  /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
-	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	/* RFC 7323 */
 	bool ws_ok, ts_ok;             /* negotiated on the handshake */
 	uint8_t snd_wscale;            /* Snd.Wind.Shift: the peer's windows << this */
 	uint8_t rcv_wscale;            /* Rcv.Wind.Shift: our windows >> this */
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
-	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
+	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
+	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	/* RFC 3168 */
 	bool ecn_ok;                   /* negotiated on the handshake (6.1.1) */
 	bool ece_pending;              /* CE seen: echo ECE until a CWR arrives (6.1.3) */
 	bool cwr_pending;              /* reduced: the next new data carries CWR (6.1.2) */
-	uint32_t ecn_recover;          /* no further reduction before SND.UNA passes it */
 	/* RFC 2018 / 2883 / 6675 */
 	bool sack_ok;                  /* SACK-permitted on both SYNs */
+	uint32_t ecn_recover;          /* no further reduction before SND.UNA passes it */
 	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */
 	uint8_t nsb, nrecent;
 	tern_sack_block dsack;
@@ -93,73 +121,50 @@ struct tern_tcb {
 	tern_rack rack;
 	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
 	uint32_t txq_cap, txq_head, txq_len;
-	uint16_t rmss;                 /* MSS we announced */
-	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
-	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
-	tern_ip4_srcroute sr;          /* source route of every segment (RFC 9293 3.9.1.9) */
+	uint32_t recover;              /* RFC 6582 "recover" */
+	/* source route of every segment (RFC 9293 3.9.1.9), NULL: none; out
+	 * of line, as few connections have one */
+	tern_ip4_srcroute *sr;
 
 	tern_sndbuf snd;
 	tern_rcvbuf rcv;
-
-	/* what the application asked for and what happened */
-	bool fin_queued;               /* CLOSE/shutdown(WR): FIN follows the data */
-	bool fin_sent;
-	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
-	bool fin_rcvd;
-	bool rd_shut;
-	bool snd_urgent;               /* snd_up is valid */
-	bool rcv_urgent;               /* rcv_up is valid and ahead of the reader */
-	bool passive;
-	bool hashed;                   /* in the connection table */
-	bool pending;                  /* on the stack's answer-later list */
-	tern_tcb *pending_next;
-	bool nodelay, keepalive_on;
-	bool ack_now;                  /* an ACK must go out with the next output */
-	uint8_t delack_segs;           /* full segments received since our last ACK */
-	int err;                       /* error for the application (TERN_E*) */
-	int soft_err;                  /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
-	bool soft_err_fresh;           /* not yet read by the application */
 
 	/* timers */
 	tern_timer timer;
 	tern_time deadline[TCPT_COUNT];
 	unsigned backoff;              /* RTO doublings so far */
-	unsigned persist_backoff;
-	unsigned keep_probes;
+	uint8_t persist_backoff;       /* at most 16 (tcp_timer.c) */
+	uint8_t keep_probes;           /* at most keep_cnt */
 	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
 	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
 
 	/* RTT (RFC 6298), Karn: one timed segment at a time */
 	tern_rtt rtt;
-	bool rtt_timing;
-	uint32_t rtt_seq;
 	tern_time rtt_start;
+	uint32_t rtt_seq;
+	bool rtt_timing;
 
-	/* congestion control */
-	const tern_cc_ops *cc;
-	tern_cc_stat ccs;
+	/* congestion control (recover: with the loss state above) */
 	uint8_t dupacks;
 	bool in_recovery;
-	uint32_t recover;              /* RFC 6582 "recover" */
+	const tern_cc_ops *cc;
+	tern_cc_stat ccs;
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
-
-	/* per-socket knobs */
-	tern_time user_timeout;        /* 0: R2 by count */
-	tern_time keep_idle, keep_intvl;
-	unsigned keep_cnt;
 
 	/* statistics */
 	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
 
 	/* receive-buffer auto-tuning (tcp_rcv_tune.c) */
+	tern_time rcv_space_at;        /* when the measuring round began */
+	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
 	uint32_t rcv_tune_max;         /* ceiling; 0: off */
 	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
-	tern_time rcv_space_at;        /* when it began */
-	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
+
+	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */
+	uint32_t user_timeout;         /* 0: R2 by count */
+	uint32_t keep_idle, keep_intvl;
 
 	/* event trace (tcp_trace.h) */
-	uint8_t xmit_rtx;              /* why the segment being sent is resent */
-	uint8_t rewind_why;            /* why SND.NXT last stepped back (go-back-N) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
 

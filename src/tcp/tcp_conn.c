@@ -232,10 +232,26 @@ void tern_tcp_flush(tern_stack *st)
 	}
 }
 
+/* A source route (RFC 9293 3.9.1.9) is rare: it lives out of line so that
+ * the 40 bytes are not in every TCB (issue 4: lean connections). */
+bool tern_tcb_set_route(tern_tcb *tcb, const tern_ip4_srcroute *sr)
+{
+	if (!sr->n)
+		return true;
+	tern_ip4_srcroute *copy = tern_mem_alloc(tcb->st, sizeof *copy);
+	if (!copy)
+		return false;  /* counted in mem_alloc_fail; the caller fails the open */
+	*copy = *sr;
+	tcb->sr = copy;
+	return true;
+}
+
 static void tcb_free(tern_tcb *tcb)
 {
 	tern_stack *st = tcb->st;
 	unpend(tcb);
+	if (tcb->sr)
+		tern_mem_free(st, tcb->sr, sizeof *tcb->sr);
 	tern_tcp_timer_clear_all(tcb);
 	tern_sndbuf_free(st, &tcb->snd);
 	tern_rcvbuf_free(st, &tcb->rcv);

@@ -35,7 +35,7 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	o->rcvbuf = tcb->rcv.cap;
 	o->ooo_bytes = tcb->rcv.ooo_bytes;
 	o->urgent = tcb->rcv_urgent;
-	o->user_timeout = tcb->user_timeout;
+	o->user_timeout = TERN_MS(tcb->user_timeout);
 	o->srtt = tcb->rtt.srtt;
 	o->rttvar = tcb->rtt.rttvar;
 	o->rto = tern_rtt_rto(&tcb->rtt, tcb->backoff);

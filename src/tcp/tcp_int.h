@@ -130,7 +130,11 @@ void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o);
 /* Bytes of TCP options every data segment carries. */
 uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);
 
-/* tcp_input.c: the common start of a new connection's variables */
-void tern_tcb_init_from_knobs(tern_tcb *tcb, const struct tern_socket *s);
+/* tcp_user.c: the common start of a new connection's variables; false
+ * when out of memory (the caller releases the TCB) */
+bool tern_tcb_init_from_knobs(tern_tcb *tcb, const struct tern_socket *s);
+/* tcp_conn.c: give the TCB its own copy of a non-empty source route;
+ * false when out of memory */
+bool tern_tcb_set_route(tern_tcb *tcb, const tern_ip4_srcroute *sr);
 
 #endif

@@ -71,11 +71,15 @@ static tern_tcb *child_new(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	c->local.port = syn->dport;
 	c->remote.addr = ip->src;
 	c->remote.port = syn->sport;
-	tern_tcb_init_from_knobs(c, ls);
 	/* RFC 9293 3.9.1.9: the listener's own route wins (MUST-52); else the
-	 * reverse of the route the SYN came by (MUST-53) */
-	if (!c->sr.n)
-		tern_ip4_return_route(ip, &c->sr);
+	 * reverse of the route the SYN came by (MUST-53). Out of memory for
+	 * either, the SYN is dropped as when no TCB can be had. */
+	tern_ip4_srcroute rr;
+	if (!tern_tcb_init_from_knobs(c, ls) ||
+	    (!c->sr && tern_ip4_return_route(ip, &rr) && !tern_tcb_set_route(c, &rr))) {
+		tern_tcb_release(c);
+		return NULL;
+	}
 	c->passive = true;
 	c->irs = syn->seq;
 	c->rcv_nxt = syn->seq + 1;

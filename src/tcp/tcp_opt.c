@@ -104,7 +104,7 @@ static void negotiate(tern_tcb *tcb, const tern_tcp_opts *o)
  * timestamp). */
 uint32_t tern_tcp_seg_overhead(const tern_tcb *tcb)
 {
-	uint32_t ipopts = tcb->sr.n ? ((3u + 4u * tcb->sr.n + 3u) & ~3u) : 0;
+	uint32_t ipopts = tcb->sr ? ((3u + 4u * tcb->sr->n + 3u) & ~3u) : 0;
 	return TERN_IP4_HLEN + TERN_TCP_HLEN + ipopts + tern_tcp_data_opt_len(tcb);
 }
 

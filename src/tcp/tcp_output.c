@@ -117,7 +117,7 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		tos |= TERN_IP4_ECT0;
 	tern_ip4_out o = {.src = tcb->local.addr, .dst = tcb->remote.addr,
 			  .proto = TERN_IPPROTO_TCP, .tos = tos, .ttl = tcb->ttl, .df = true,
-			  .sr = &tcb->sr};
+			  .sr = tcb->sr};
 	if (!(flags & TERN_TCP_SYN) && (len || (flags & TERN_TCP_FIN)))
 		tern_rack_on_send(tcb, seq, seq + len + !!(flags & TERN_TCP_FIN));
 	TERN_COUNT(st, tcp_out_segs);

@@ -59,7 +59,7 @@ static bool drop(tern_tcb *tcb, int err)
 static bool retries_exhausted(tern_tcb *tcb, tern_time now)
 {
 	if (tcb->user_timeout && tcb->first_rexmt_at &&
-	    now - tcb->first_rexmt_at >= tcb->user_timeout)
+	    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout))
 		return true;
 	if (tcb->state == TERN_TCP_SYN_SENT || tcb->state == TERN_TCP_SYN_RECEIVED)
 		return tcb->backoff >= tcb->st->cfg.tcp_syn_retries;
@@ -83,7 +83,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
 {
 	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->backoff);
-	tern_time limit = tcb->first_rexmt_at + tcb->user_timeout;
+	tern_time limit = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
 	return tcb->user_timeout && limit < next ? limit : next;
 }
 
@@ -152,7 +152,7 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * first probe (as Linux), it ends even a connection whose peer answers
 	 * (MUST-37 yields to resource management: RFC 9293 3.8.6.1, RFC 6429). */
 	bool user_timeout = tcb->user_timeout && tcb->first_rexmt_at &&
-			    now - tcb->first_rexmt_at >= tcb->user_timeout;
+			    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout);
 	if ((!tcb->sock && tcb->persist_backoff >= limit) || user_timeout) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
@@ -164,8 +164,8 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	if (tcb->persist_backoff < 16)
 		tcb->persist_backoff++;
 	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff);
-	if (tcb->user_timeout && tcb->first_rexmt_at + tcb->user_timeout < next)
-		next = tcb->first_rexmt_at + tcb->user_timeout;
+	if (tcb->user_timeout && tcb->first_rexmt_at + TERN_MS(tcb->user_timeout) < next)
+		next = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
 	tern_tcp_timer_set(tcb, TCPT_PERSIST, next);
 	return true;
 }
@@ -179,10 +179,10 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	/* RFC 1122 4.2.3.6 (MUST-26): probe only an idle connection; while data
 	 * is in flight or queued, retransmission decides the connection's fate. */
 	bool busy = tcb->snd_una != tcb->snd_max || tcb->snd.len;
-	if (busy || (now - tcb->last_rcv < tcb->keep_idle && tcb->keep_probes == 0)) {
+	if (busy || (now - tcb->last_rcv < TERN_MS(tcb->keep_idle) && tcb->keep_probes == 0)) {
 		tcb->keep_probes = 0;
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-				   (busy ? now : tcb->last_rcv) + tcb->keep_idle);
+				   (busy ? now : tcb->last_rcv) + TERN_MS(tcb->keep_idle));
 		return true;
 	}
 	if (tcb->keep_probes >= tcb->keep_cnt) {
@@ -192,7 +192,7 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	tcb->keep_probes++;
 	TERN_COUNT(st, tcp_keepalive_probes);
 	tern_tcp_send_keepalive(tcb);
-	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + tcb->keep_intvl);
+	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + TERN_MS(tcb->keep_intvl));
 	return true;
 }
 

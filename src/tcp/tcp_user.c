@@ -20,19 +20,33 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 	k->linger = -1;
 }
 
-void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
+/* The TCB keeps the keepalive and user timeouts in 32-bit milliseconds
+ * (issue 4: lean connections): the options are set in whole seconds up to
+ * 32767 (keepalive) and in milliseconds (user timeout), so nothing is lost;
+ * a user timeout beyond 49 days is held at the largest one. */
+static uint32_t knob_ms(tern_time t)
+{
+	tern_time ms = t / TERN_MS(1);
+	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+}
+
+static void tern_tcb_take_times(tern_tcb *tcb, const tern_tcp_knobs *k)
+{
+	tcb->keep_idle = knob_ms(k->keep_idle);
+	tcb->keep_intvl = knob_ms(k->keep_intvl);
+	tcb->keep_cnt = (uint8_t)k->keep_cnt;  /* TERN_SO_KEEPCNT: 1..127 */
+	tcb->user_timeout = knob_ms(k->user_timeout);
+}
+
+bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 {
 	const tern_tcp_knobs *k = &s->knobs;
 	tcb->nodelay = k->nodelay;
 	tcb->keepalive_on = k->keepalive;
-	tcb->keep_idle = k->keep_idle;
-	tcb->keep_intvl = k->keep_intvl;
-	tcb->keep_cnt = k->keep_cnt;
-	tcb->user_timeout = k->user_timeout;
+	tern_tcb_take_times(tcb, k);
 	tcb->cc = k->cc;
 	tcb->tos = s->tos;
 	tcb->ttl = s->ttl;
-	tcb->sr = k->sr;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
 	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
 	tern_rcv_tune_init(tcb, k->rcvbuf_set ? 0 : tcb->st->cfg.tcp_rcvbuf_max);
@@ -44,6 +58,7 @@ void tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->smss = 536;
 	tcb->ccs.mss = tcb->smss;
 	tern_tcp_opt_init(tcb);
+	return tern_tcb_set_route(tcb, &k->sr);
 }
 
 int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
@@ -106,7 +121,10 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	tcb->local.addr = src;
 	tcb->local.port = s->local.port;
 	tcb->remote = *remote;
-	tern_tcb_init_from_knobs(tcb, s);
+	if (!tern_tcb_init_from_knobs(tcb, s)) {
+		tern_tcb_release(tcb);  /* never hashed: freed at once */
+		return TERN_ENOBUFS;
+	}
 	tcb->iss = tern_tcp_isn(st, &tcb->local, &tcb->remote);
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->recover = tcb->iss;
 	tcb->ecn_recover = tcb->iss;
@@ -403,7 +421,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		if (tcb) {
 			tcb->keepalive_on = k->keepalive;
 			if (k->keepalive && tcb->state == TERN_TCP_ESTABLISHED)
-				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + tcb->keep_idle);
+				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_MS(tcb->keep_idle));
 			else if (!k->keepalive)
 				tern_tcp_timer_clear(tcb, TCPT_KEEPALIVE);
 		}
@@ -441,12 +459,8 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 	default:
 		return TERN_EINVAL;
 	}
-	if (tcb) {
-		tcb->keep_idle = k->keep_idle;
-		tcb->keep_intvl = k->keep_intvl;
-		tcb->keep_cnt = k->keep_cnt;
-		tcb->user_timeout = k->user_timeout;
-	}
+	if (tcb)
+		tern_tcb_take_times(tcb, k);
 	return 0;
 }
 
