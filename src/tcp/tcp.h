@@ -30,6 +30,16 @@ typedef struct tern_sack_block {
 } tern_sack_block;
 #define TERN_SB_MAX 8  /* scoreboard ranges kept; beyond, the highest is dropped */
 
+/* The sender's loss-recovery state (RFC 6675, RFC 6937). An idle
+ * connection needs none of it, so it lives out of line (tcp_sack.c):
+ * allocated with the first SACK block or recovery, freed once nothing is
+ * in flight and recovery is over (issue 4: lean connections). */
+typedef struct tern_loss {
+	tern_sack_block sb[TERN_SB_MAX];  /* scoreboard: SACKed, sorted */
+	uint32_t high_rxt;                 /* HighRxt: highest retransmitted (RFC 6675) */
+	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
+} tern_loss;
+
 /* A segment in flight, for RACK (RFC 8985): its range and last send time. */
 typedef struct tern_txseg {
 	uint32_t start, end;
@@ -111,12 +121,11 @@ struct tern_tcb {
 	bool sack_ok;                  /* SACK-permitted on both SYNs */
 	uint32_t ecn_recover;          /* no further reduction before SND.UNA passes it */
 	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */
-	uint8_t nsb, nrecent;
+	uint8_t nsb;                   /* ranges in loss->sb (0 when loss is NULL) */
+	uint8_t nrecent;
 	tern_sack_block dsack;
 	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
-	tern_sack_block sb[TERN_SB_MAX];         /* scoreboard: SACKed, sorted */
-	uint32_t high_rxt;             /* HighRxt: highest retransmitted (RFC 6675) */
-	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
+	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	tern_rack rack;
 	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
@@ -242,6 +251,13 @@ void tern_sack_fill(tern_tcb *tcb, tern_tcp_opts *o, uint32_t room);
  * cumulative ACK covers. Returns whether it SACKed anything new. */
 bool tern_sack_update(tern_tcb *tcb, const tern_tcp_opts *o);
 void tern_sack_clear(tern_tcb *tcb);
+/* The out-of-line loss state: had (NULL when out of memory: callers
+ * degrade), freed when idle (nothing in flight, no recovery), freed. */
+tern_loss *tern_loss_get(tern_tcb *tcb);
+void tern_loss_idle(tern_tcb *tcb);
+void tern_loss_free(tern_tcb *tcb);
+/* HighRxt = SND.UNA: recovery starts afresh (RTO, PMTU drop, entry). */
+void tern_loss_rxt_reset(tern_tcb *tcb);
 /* Sender, RFC 6675 4: IsLost(seq) and SetPipe. */
 bool tern_sack_is_lost(const tern_tcb *tcb, uint32_t seq);
 uint32_t tern_sack_pipe(const tern_tcb *tcb);

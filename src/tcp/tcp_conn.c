@@ -256,6 +256,7 @@ static void tcb_free(tern_tcb *tcb)
 	tern_sndbuf_free(st, &tcb->snd);
 	tern_rcvbuf_free(st, &tcb->rcv);
 	tern_rack_free(tcb);
+	tern_loss_free(tcb);
 	st->tcp->nconns--;
 	tern_mem_free(st, tcb, sizeof *tcb);
 }

@@ -107,7 +107,7 @@ static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
 		return;
 	tern_sack_clear(tcb);
 	tern_rack_reset(tcb);
-	tcb->high_rxt = tcb->snd_una;
+	tern_loss_rxt_reset(tcb);
 	tcb->rtt_timing = false;  /* Karn: what follows is resent */
 	tcb->snd_nxt = tcb->snd_una;
 	tcb->rewind_why = TERN_RTX_PMTU;

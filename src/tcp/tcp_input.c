@@ -392,15 +392,17 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	}
 	TERN_COUNT(tcb->st, tcp_sack_recoveries);
 	tern_prr_start(tcb);
-	tcb->high_rxt = tcb->snd_una;
+	tern_loss_rxt_reset(tcb);
 	uint32_t seq = tcb->snd_una, len = tcb->snd_max - tcb->snd_una;
 	len = len < tcb->smss ? len : tcb->smss;
 	/* RFC 6675 5 step 4.3, or with RACK its first lost segment */
 	bool by_rack = tern_rack_tracking(tcb);
 	if (!by_rack || tern_rack_next_lost(tcb, &seq, &len)) {
 		tern_tcp_resend(tcb, seq, len, by_rack ? TERN_RTX_RACK : TERN_RTX_FAST);
-		tcb->high_rxt = seq + len;
-		tcb->prr_out = len;
+		if (tcb->loss) {
+			tcb->loss->high_rxt = seq + len;
+			tcb->loss->prr_out = len;
+		}
 	}
 	tern_prr_ack(tcb, 0);
 	tern_trace_cwnd(tcb, "recovery");
@@ -519,6 +521,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_rtt_rto(&tcb->rtt, 0));
 	if (tcb->tlp_end && seq_geq(tcb->snd_una, tcb->tlp_end))
 		tcb->tlp_end = 0;  /* the probe episode is over */
+	tern_loss_idle(tcb);
 	tern_tlp_arm(tcb);
 	tern_tcb_notify(tcb);
 }

@@ -92,9 +92,11 @@ static void rack_update(tern_tcb *tcb, const tern_txseg *e)
 
 static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
 {
-	for (uint8_t i = 0; i < tcb->nsb; i++)
-		if (seq_leq(tcb->sb[i].left, e->start) && seq_geq(tcb->sb[i].right, e->end))
+	for (uint8_t i = 0; i < tcb->nsb; i++) {
+		const tern_sack_block *b = &tcb->loss->sb[i];
+		if (seq_leq(b->left, e->start) && seq_geq(b->right, e->end))
 			return true;
+	}
 	return false;
 }
 

@@ -2,6 +2,8 @@
  * 2018 4, D-SACK RFC 2883) and the sender's scoreboard with SACK-based
  * loss recovery (RFC 6675: IsLost, SetPipe, NextSeg), paced by
  * Proportional Rate Reduction (RFC 6937). */
+#include <string.h>
+
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 #include "tcp/tcp_trace.h"
@@ -113,16 +115,55 @@ void tern_sack_clear(tern_tcb *tcb)
 	tcb->nsb = 0;
 }
 
+tern_loss *tern_loss_get(tern_tcb *tcb)
+{
+	if (tcb->loss)
+		return tcb->loss;
+	tern_loss *l = tern_mem_alloc(tcb->st, sizeof *l);
+	if (!l)
+		return NULL;  /* counted in mem_alloc_fail */
+	memset(l, 0, sizeof *l);
+	/* absent, HighRxt read as SND.UNA: whatever it was, it was no higher
+	 * once everything sent had been acknowledged */
+	l->high_rxt = tcb->snd_una;
+	tcb->loss = l;
+	return l;
+}
+
+void tern_loss_free(tern_tcb *tcb)
+{
+	tern_mem_free(tcb->st, tcb->loss, sizeof *tcb->loss);
+	tcb->loss = NULL;
+	tcb->nsb = 0;
+}
+
+void tern_loss_idle(tern_tcb *tcb)
+{
+	if (tcb->loss && tcb->snd_una == tcb->snd_max && !tcb->in_recovery && !tcb->nsb)
+		tern_loss_free(tcb);
+}
+
+void tern_loss_rxt_reset(tern_tcb *tcb)
+{
+	if (tcb->loss)
+		tcb->loss->high_rxt = tcb->snd_una;
+}
+
+static uint32_t high_rxt(const tern_tcb *tcb)
+{
+	return tcb->loss ? tcb->loss->high_rxt : tcb->snd_una;
+}
+
 static void drop_below(tern_tcb *tcb, uint32_t una)
 {
 	uint8_t keep = 0;
 	for (uint8_t i = 0; i < tcb->nsb; i++) {
-		tern_sack_block b = tcb->sb[i];
+		tern_sack_block b = tcb->loss->sb[i];
 		if (!seq_gt(b.right, una))
 			continue;
 		if (seq_lt(b.left, una))
 			b.left = una;
-		tcb->sb[keep++] = b;
+		tcb->loss->sb[keep++] = b;
 	}
 	tcb->nsb = keep;
 }
@@ -132,17 +173,21 @@ static void drop_below(tern_tcb *tcb, uint32_t una)
  * reported again, and meanwhile counts as not SACKed: the safe side). */
 static bool insert(tern_tcb *tcb, uint32_t l, uint32_t r)
 {
+	tern_loss *ls = tern_loss_get(tcb);
+	if (!ls)
+		return false;  /* no room: as a full scoreboard, not SACKed */
+	tern_sack_block *sb = ls->sb;
 	uint8_t i = 0;
-	while (i < tcb->nsb && seq_lt(tcb->sb[i].right, l))
+	while (i < tcb->nsb && seq_lt(sb[i].right, l))
 		i++;
 	uint8_t j = i;
 	uint32_t nl = l, nr = r;
 	bool fresh = true;
-	while (j < tcb->nsb && seq_leq(tcb->sb[j].left, r)) {
-		if (seq_leq(tcb->sb[j].left, l) && seq_geq(tcb->sb[j].right, r))
+	while (j < tcb->nsb && seq_leq(sb[j].left, r)) {
+		if (seq_leq(sb[j].left, l) && seq_geq(sb[j].right, r))
 			fresh = false;
-		nl = seq_min(nl, tcb->sb[j].left);
-		nr = seq_max(nr, tcb->sb[j].right);
+		nl = seq_min(nl, sb[j].left);
+		nr = seq_max(nr, sb[j].right);
 		j++;
 	}
 	/* ranges i..j-1 merge into one */
@@ -154,15 +199,15 @@ static bool insert(tern_tcb *tcb, uint32_t l, uint32_t r)
 			tcb->nsb--;
 		}
 		for (uint8_t k = tcb->nsb; k > i; k--)
-			tcb->sb[k] = tcb->sb[k - 1];
+			sb[k] = sb[k - 1];
 		tcb->nsb++;
 	} else {
 		for (uint8_t k = (uint8_t)(i + 1); k + removed - 1 < tcb->nsb; k++)
-			tcb->sb[k] = tcb->sb[k + removed - 1];
+			sb[k] = sb[k + removed - 1];
 		tcb->nsb = (uint8_t)(tcb->nsb - removed + 1);
 	}
-	tcb->sb[i].left = nl;
-	tcb->sb[i].right = nr;
+	sb[i].left = nl;
+	sb[i].right = nr;
 	return fresh;
 }
 
@@ -195,7 +240,7 @@ static uint32_t sacked_above(const tern_tcb *tcb, uint32_t seq, uint32_t *ranges
 {
 	uint32_t bytes = 0, n = 0;
 	for (uint8_t i = 0; i < tcb->nsb; i++) {
-		const tern_sack_block *b = &tcb->sb[i];
+		const tern_sack_block *b = &tcb->loss->sb[i];
 		if (!seq_gt(b->right, seq))
 			continue;
 		uint32_t l = seq_gt(b->left, seq) ? b->left : seq;
@@ -225,13 +270,13 @@ static bool next_hole(hole_iter *it, uint32_t *l, uint32_t *r)
 {
 	const tern_tcb *tcb = it->tcb;
 	while (seq_lt(it->at, tcb->snd_max)) {
-		if (it->next_sb < tcb->nsb && !seq_gt(tcb->sb[it->next_sb].left, it->at)) {
-			it->at = seq_max(it->at, tcb->sb[it->next_sb].right);
+		if (it->next_sb < tcb->nsb && !seq_gt(tcb->loss->sb[it->next_sb].left, it->at)) {
+			it->at = seq_max(it->at, tcb->loss->sb[it->next_sb].right);
 			it->next_sb++;
 			continue;
 		}
 		*l = it->at;
-		*r = it->next_sb < tcb->nsb ? tcb->sb[it->next_sb].left : tcb->snd_max;
+		*r = it->next_sb < tcb->nsb ? tcb->loss->sb[it->next_sb].left : tcb->snd_max;
 		it->at = *r;
 		return true;
 	}
@@ -243,12 +288,12 @@ static bool next_hole(hole_iter *it, uint32_t *l, uint32_t *r)
 uint32_t tern_sack_pipe(const tern_tcb *tcb)
 {
 	hole_iter it = {tcb, tcb->snd_una, 0};
-	uint32_t l, r, pipe = 0;
+	uint32_t l, r, pipe = 0, rxt = high_rxt(tcb);
 	for (int guard = 0; guard <= TERN_SB_MAX && next_hole(&it, &l, &r); guard++) {
 		if (!tern_sack_is_lost(tcb, l))
 			pipe += r - l;
-		if (seq_gt(tcb->high_rxt, l))
-			pipe += seq_min(tcb->high_rxt, r) - l;
+		if (seq_gt(rxt, l))
+			pipe += seq_min(rxt, r) - l;
 	}
 	return pipe;
 }
@@ -257,10 +302,10 @@ uint32_t tern_sack_pipe(const tern_tcb *tcb)
 static bool next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
 {
 	hole_iter it = {tcb, tcb->snd_una, 0};
-	uint32_t l, r;
+	uint32_t l, r, rxt = high_rxt(tcb);
 	for (int guard = 0; guard <= TERN_SB_MAX && next_hole(&it, &l, &r); guard++) {
-		if (seq_lt(l, tcb->high_rxt))
-			l = seq_min(tcb->high_rxt, r);
+		if (seq_lt(l, rxt))
+			l = seq_min(rxt, r);
 		if (!seq_lt(l, r) || !tern_sack_is_lost(tcb, l))
 			continue;
 		*seq = l;
@@ -284,14 +329,17 @@ void tern_sack_recovery_output(tern_tcb *tcb)
 		bool by_rack = tern_rack_tracking(tcb) && tern_rack_next_lost(tcb, &seq, &len);
 		if (by_rack || next_lost(tcb, &seq, &len)) {
 			tern_tcp_resend(tcb, seq, len, by_rack ? TERN_RTX_RACK : TERN_RTX_FAST);
-			tcb->high_rxt = seq_max(tcb->high_rxt, seq + len);
-			tcb->prr_out += len;
+			if (!tcb->loss)
+				return;  /* no HighRxt to advance: one resend an ACK */
+			tcb->loss->high_rxt = seq_max(tcb->loss->high_rxt, seq + len);
+			tcb->loss->prr_out += len;
 			continue;
 		}
 		uint32_t before = tcb->snd_nxt;
 		if (!tern_tcp_send_new_segment(tcb))
 			return;
-		tcb->prr_out += tcb->snd_nxt - before;
+		if (tcb->loss)
+			tcb->loss->prr_out += tcb->snd_nxt - before;
 	}
 }
 
@@ -305,9 +353,12 @@ uint32_t tern_sack_bytes(const tern_tcb *tcb)
 
 void tern_prr_start(tern_tcb *tcb)
 {
-	tcb->recover_fs = tcb->snd_max - tcb->snd_una;
-	tcb->prr_delivered = 0;
-	tcb->prr_out = 0;
+	tern_loss *l = tern_loss_get(tcb);
+	if (!l)
+		return;  /* out of memory: cwnd stays as the module set it (RFC 6675) */
+	l->recover_fs = tcb->snd_max - tcb->snd_una;
+	l->prr_delivered = 0;
+	l->prr_out = 0;
 }
 
 /* RFC 6937 3.1: while the pipe is above ssthresh, send in proportion to
@@ -322,15 +373,18 @@ uint32_t tern_tcp_pipe(const tern_tcb *tcb)
 
 void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
 {
+	tern_loss *l = tcb->loss;
+	if (!l)
+		return;  /* no PRR state (out of memory at entry) */
 	uint32_t ssthresh = tcb->ccs.ssthresh, pipe = tern_tcp_pipe(tcb);
-	tcb->prr_delivered += delivered;
+	l->prr_delivered += delivered;
 	int64_t sndcnt;
 	if (pipe > ssthresh) {
-		uint64_t fs = tcb->recover_fs ? tcb->recover_fs : 1;
-		uint64_t due = ((uint64_t)tcb->prr_delivered * ssthresh + fs - 1) / fs;
-		sndcnt = (int64_t)due - tcb->prr_out;
+		uint64_t fs = l->recover_fs ? l->recover_fs : 1;
+		uint64_t due = ((uint64_t)l->prr_delivered * ssthresh + fs - 1) / fs;
+		sndcnt = (int64_t)due - l->prr_out;
 	} else {
-		int64_t limit = (int64_t)tcb->prr_delivered - tcb->prr_out;
+		int64_t limit = (int64_t)l->prr_delivered - l->prr_out;
 		if (limit < (int64_t)delivered)
 			limit = delivered;
 		limit += tcb->smss;

@@ -125,7 +125,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		 * reneged; start the scoreboard afresh */
 		tern_sack_clear(tcb);
 		tern_rack_reset(tcb);
-		tcb->high_rxt = tcb->snd_una;
+		tern_loss_rxt_reset(tcb);
 		tcb->tlp_end = 0;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
 		tcb->recover = tcb->snd_max;

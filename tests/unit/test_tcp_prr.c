@@ -20,8 +20,8 @@ static void setup(fixture *f, tern_tcb *t)
 	t->snd_max = t->snd_nxt = 20 * MSS;
 	t->ccs.ssthresh = 10 * MSS;
 	tern_prr_start(t);
-	t->high_rxt = MSS;  /* the first segment was retransmitted on entry */
-	t->prr_out = MSS;
+	t->loss->high_rxt = MSS;  /* the first segment was retransmitted on entry */
+	t->loss->prr_out = MSS;
 }
 
 /* The peer SACKs segment k (1-based): [k*MSS, (k+1)*MSS). */
@@ -48,12 +48,13 @@ TT_TEST(test_prr_sends_in_proportion_while_pipe_exceeds_ssthresh)
 		TT_CHECK(t.ccs.cwnd >= pipe);
 		uint32_t now = t.ccs.cwnd - pipe;
 		sent += now;
-		t.prr_out += now;
+		t.loss->prr_out += now;
 		t.snd_max += now;  /* what was sent is new data in flight */
 	}
 	/* 10 segments delivered, ssthresh / RecoverFS = 1/2: 5 segments due,
 	 * one of which was the retransmission on entry */
 	TT_EQ(sent + MSS, 5 * MSS);
+	tern_loss_free(&t);
 	fx_fini(&f);
 }
 
@@ -72,6 +73,7 @@ TT_TEST(test_prr_ssrb_grows_back_to_ssthresh_by_delivered_plus_one_segment)
 	uint32_t limit = 4 * MSS - MSS + MSS;
 	TT_CHECK(t.ccs.cwnd - pipe <= limit);
 	TT_CHECK(t.ccs.cwnd <= t.ccs.ssthresh + MSS);
+	tern_loss_free(&t);
 	fx_fini(&f);
 }
 
