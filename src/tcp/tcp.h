@@ -125,8 +125,8 @@ struct tern_tcb {
 	uint8_t nrecent;
 	tern_sack_block dsack;
 	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
-	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
+	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
 	tern_rack rack;
 	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
 	uint32_t txq_cap, txq_head, txq_len;

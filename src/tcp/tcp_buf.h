@@ -36,19 +36,21 @@ typedef struct tern_ooo {
 	uint32_t off, len;   /* relative to the in-order edge (rcv_nxt) */
 } tern_ooo;
 
+/* Pointers first, then the counters: no padding inside (it is in every
+ * TCB, issue 4: lean connections). */
 typedef struct tern_rcvbuf {
 	uint8_t *mem;
+	tern_ooo *ooo;       /* TERN_OOO_MAX intervals, sorted, disjoint and
+	                        non-adjacent; allocated with the first and freed
+	                        with the last, so an in-order ring has none */
+	/* on the stack's list of rings that hold only out-of-order data,
+	 * what memory pressure prunes first (tcp_buf.c) */
+	struct tern_rcvbuf *pnext, *pprev;
 	uint32_t cap;
 	uint32_t head;       /* index of the first unread in-order byte */
 	uint32_t len;        /* in-order bytes unread */
 	uint32_t nooo;
-	tern_ooo *ooo;       /* TERN_OOO_MAX intervals, sorted, disjoint and
-	                        non-adjacent; allocated with the first and freed
-	                        with the last, so an in-order ring has none */
 	uint32_t ooo_bytes;
-	/* on the stack's list of rings that hold only out-of-order data,
-	 * what memory pressure prunes first (tcp_buf.c) */
-	struct tern_rcvbuf *pnext, *pprev;
 	bool prunable;
 } tern_rcvbuf;
 
