@@ -4,6 +4,7 @@
  * two here); below it, PRR-SSRB grows back to ssthresh by at most one
  * segment more than delivered. */
 #include "fixture.h"
+#include "core/stack.h"
 #include "tcp/tcp.h"
 #include "tt.h"
 
@@ -77,5 +78,79 @@ TT_TEST(test_prr_ssrb_grows_back_to_ssthresh_by_delivered_plus_one_segment)
 	fx_fini(&f);
 }
 
+/* The loss state lives out of line (issue 4: lean connections): had with
+ * the first SACK block, it goes once everything sent is acknowledged and
+ * recovery is over; absent, HighRxt reads as SND.UNA. */
+TT_TEST(test_loss_state_is_freed_when_idle)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_tcb t;
+	memset(&t, 0, sizeof t);
+	t.st = f.st;
+	t.sack_ok = true;
+	t.smss = MSS;
+	t.snd_max = t.snd_nxt = 4 * MSS;
+	TT_CHECK(t.loss == NULL);
+	TT_EQ(tern_sack_pipe(&t), 4 * MSS);  /* nothing retransmitted, nothing lost */
+	size_t before = f.alloc.live_bytes;
+	sack_segment(&t, 2);
+	TT_CHECK(t.loss != NULL);
+	TT_EQ(t.nsb, 1);
+	TT_CHECK(f.alloc.live_bytes > before);
+	tern_loss_idle(&t);  /* data still in flight: kept */
+	TT_CHECK(t.loss != NULL);
+	t.snd_una = t.snd_max;
+	tern_tcp_opts none = {0};
+	tern_sack_update(&t, &none);  /* the cumulative ACK drops the block */
+	TT_EQ(t.nsb, 0);
+	t.in_recovery = true;
+	tern_loss_idle(&t);
+	TT_CHECK(t.loss != NULL);
+	t.in_recovery = false;
+	tern_loss_idle(&t);
+	TT_CHECK(t.loss == NULL);
+	TT_EQ(f.alloc.live_bytes, before);
+	fx_fini(&f);
+}
+
+static void *refuse(void *ctx, size_t n)
+{
+	(void)ctx;
+	(void)n;
+	return NULL;
+}
+
+/* Out of memory the sender degrades: a SACK block is not recorded (as
+ * with a full scoreboard) and recovery runs without PRR, cwnd left as the
+ * module set it; each refusal is counted. */
+TT_TEST(test_loss_state_out_of_memory_degrades)
+{
+	fixture f;
+	TT_EQ(fx_init(&f, FX_US, 1500), 0);
+	tern_tcb t;
+	memset(&t, 0, sizeof t);
+	t.st = f.st;
+	t.sack_ok = true;
+	t.smss = MSS;
+	t.snd_max = t.snd_nxt = 20 * MSS;
+	t.ccs.cwnd = 7 * MSS;
+	t.ccs.ssthresh = 10 * MSS;
+	void *(*alloc)(void *, size_t) = f.st->cfg.allocator.alloc;
+	f.st->cfg.allocator.alloc = refuse;
+	uint64_t fails = f.st->ctr.mem_alloc_fail;
+	TT_EQ(sack_segment(&t, 3), 0);
+	TT_EQ(t.nsb, 0);
+	tern_prr_start(&t);
+	tern_prr_ack(&t, MSS);
+	TT_CHECK(t.loss == NULL);
+	TT_EQ(t.ccs.cwnd, 7 * MSS);
+	TT_EQ(tern_sack_pipe(&t), 20 * MSS);
+	TT_CHECK(f.st->ctr.mem_alloc_fail >= fails + 2);
+	f.st->cfg.allocator.alloc = alloc;
+	fx_fini(&f);
+}
+
 TT_MAIN(test_prr_sends_in_proportion_while_pipe_exceeds_ssthresh,
-	test_prr_ssrb_grows_back_to_ssthresh_by_delivered_plus_one_segment)
+	test_prr_ssrb_grows_back_to_ssthresh_by_delivered_plus_one_segment,
+	test_loss_state_is_freed_when_idle, test_loss_state_out_of_memory_degrades)
