@@ -99,8 +99,8 @@ struct tern_tcb {
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
 	uint16_t rmss;                 /* MSS we announced */
 	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
-	int err;                       /* error for the application (TERN_E*) */
-	int soft_err;                  /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+	int16_t err;                   /* error for the application (TERN_E*: -1..-115) */
+	int16_t soft_err;              /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
 
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
@@ -111,6 +111,7 @@ struct tern_tcb {
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
+	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment (here: no padding) */
 	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
 	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	/* RFC 3168 */
@@ -123,6 +124,7 @@ struct tern_tcb {
 	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */
 	uint8_t nsb;                   /* ranges in loss->sb (0 when loss is NULL) */
 	uint8_t nrecent;
+	bool rtt_timing;               /* rtt_seq is being timed (here: no padding) */
 	tern_sack_block dsack;
 	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
@@ -144,18 +146,16 @@ struct tern_tcb {
 	unsigned backoff;              /* RTO doublings so far */
 	uint8_t persist_backoff;       /* at most 16 (tcp_timer.c) */
 	uint8_t keep_probes;           /* at most keep_cnt */
+	uint8_t dupacks;               /* congestion control's (here: no padding) */
+	bool in_recovery;
 	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
 	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
 
-	/* RTT (RFC 6298), Karn: one timed segment at a time */
+	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq) at a time */
 	tern_rtt rtt;
 	tern_time rtt_start;
-	uint32_t rtt_seq;
-	bool rtt_timing;
 
-	/* congestion control (recover: with the loss state above) */
-	uint8_t dupacks;
-	bool in_recovery;
+	/* congestion control (recover, dupacks, in_recovery: above) */
 	const tern_cc_ops *cc;
 	tern_cc_stat ccs;
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
