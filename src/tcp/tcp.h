@@ -77,54 +77,63 @@ struct tern_tcb {
 	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
+	/* The flags, one bit each: what the application asked for and what
+	 * happened */
+	bool fin_queued : 1;           /* CLOSE/shutdown(WR): FIN follows the data */
+	bool fin_sent : 1;
+	bool fin_rcvd : 1;
+	bool rd_shut : 1;
+	bool snd_urgent : 1;           /* snd_up is valid */
+	bool rcv_urgent : 1;           /* rcv_up is valid and ahead of the reader */
+	bool passive : 1;
+	bool hashed : 1;               /* in the connection table */
+	bool pending : 1;              /* on the stack's answer-later list */
+	bool nodelay : 1, keepalive_on : 1;
+	bool ack_now : 1;              /* an ACK must go out with the next output */
+	bool soft_err_fresh : 1;       /* soft_err not yet read by the application */
+	/* RFC 7323 */
+	bool ws_ok : 1, ts_ok : 1;     /* negotiated on the handshake */
+	/* RFC 3168 */
+	bool ecn_ok : 1;               /* negotiated on the handshake (6.1.1) */
+	bool ece_pending : 1;          /* CE seen: echo ECE until a CWR arrives (6.1.3) */
+	bool cwr_pending : 1;          /* reduced: the next new data carries CWR (6.1.2) */
+	/* RFC 2018 / 2883 / 6675 */
+	bool sack_ok : 1;              /* SACK-permitted on both SYNs */
+	bool dsack_pending : 1;        /* report dsack as the first block (RFC 2883) */
+	bool in_recovery : 1;          /* fast recovery (RFC 6582, RFC 6675) */
+	bool rtt_timing : 1;           /* RFC 6298, Karn: rtt_seq is being timed */
+	bool rcv_tune : 1;             /* receive-buffer auto-tuning on (tcp_rcv_tune.c) */
+	/* the byte-sized fields */
 	uint8_t state;                 /* TERN_TCP_* */
-	/* what the application asked for and what happened */
-	bool fin_queued;               /* CLOSE/shutdown(WR): FIN follows the data */
-	bool fin_sent;
-	bool fin_rcvd;
-	bool rd_shut;
-	bool snd_urgent;               /* snd_up is valid */
-	bool rcv_urgent;               /* rcv_up is valid and ahead of the reader */
-	bool passive;
-	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
-	bool hashed;                   /* in the connection table */
-	bool pending;                  /* on the stack's answer-later list */
-	bool nodelay, keepalive_on;
-	bool ack_now;                  /* an ACK must go out with the next output */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
-	bool soft_err_fresh;           /* not yet read by the application */
 	uint8_t tos, ttl;              /* IP fields of our segments (ttl 0: default) */
+	uint8_t snd_wscale;            /* RFC 7323 Snd.Wind.Shift: the peer's windows << this */
+	uint8_t rcv_wscale;            /* RFC 7323 Rcv.Wind.Shift: our windows >> this */
+	uint8_t nsb;                   /* ranges in loss->sb (0 when loss is NULL) */
+	uint8_t nrecent;               /* entries in sack_recent */
+	uint8_t dupacks;
+	uint8_t persist_backoff;       /* at most 16 (tcp_timer.c) */
+	uint8_t keep_probes;           /* at most keep_cnt */
 	uint8_t keep_cnt;              /* TERN_SO_KEEPCNT: 1..127 */
 	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
+	/* the 16-bit ones */
+	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
+	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
 	uint16_t rmss;                 /* MSS we announced */
 	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
 	int16_t err;                   /* error for the application (TERN_E*: -1..-115) */
 	int16_t soft_err;              /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
 
-	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
-	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
+	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
 	/* RFC 7323 */
-	bool ws_ok, ts_ok;             /* negotiated on the handshake */
-	uint8_t snd_wscale;            /* Snd.Wind.Shift: the peer's windows << this */
-	uint8_t rcv_wscale;            /* Rcv.Wind.Shift: our windows >> this */
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
-	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment (here: no padding) */
 	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
 	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
-	/* RFC 3168 */
-	bool ecn_ok;                   /* negotiated on the handshake (6.1.1) */
-	bool ece_pending;              /* CE seen: echo ECE until a CWR arrives (6.1.3) */
-	bool cwr_pending;              /* reduced: the next new data carries CWR (6.1.2) */
+	uint32_t ecn_recover;          /* RFC 3168: no further reduction before SND.UNA passes it */
 	/* RFC 2018 / 2883 / 6675 */
-	bool sack_ok;                  /* SACK-permitted on both SYNs */
-	uint32_t ecn_recover;          /* no further reduction before SND.UNA passes it */
-	bool dsack_pending;            /* report dsack as the first block (RFC 2883) */
-	uint8_t nsb;                   /* ranges in loss->sb (0 when loss is NULL) */
-	uint8_t nrecent;
-	bool rtt_timing;               /* rtt_seq is being timed (here: no padding) */
 	tern_sack_block dsack;
 	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
@@ -144,10 +153,7 @@ struct tern_tcb {
 	tern_timer timer;
 	tern_time deadline[TCPT_COUNT];
 	unsigned backoff;              /* RTO doublings so far */
-	uint8_t persist_backoff;       /* at most 16 (tcp_timer.c) */
-	uint8_t keep_probes;           /* at most keep_cnt */
-	uint8_t dupacks;               /* congestion control's (here: no padding) */
-	bool in_recovery;
+	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
 	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
 	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
 
@@ -163,10 +169,10 @@ struct tern_tcb {
 	/* statistics */
 	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
 
-	/* receive-buffer auto-tuning (tcp_rcv_tune.c) */
+	/* receive-buffer auto-tuning (tcp_rcv_tune.c), up to the stack's
+	 * tcp_rcvbuf_max when rcv_tune is set */
 	tern_time rcv_space_at;        /* when the measuring round began */
 	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
-	uint32_t rcv_tune_max;         /* ceiling; 0: off */
 	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
 
 	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */

@@ -124,6 +124,11 @@ void tern_tcp_opt_init(tern_tcb *tcb);
 
 /* tcp_rcv_tune.c: receive-buffer auto-tuning up to max (0: off) */
 void tern_rcv_tune_init(tern_tcb *tcb, uint32_t max);
+/* Its ceiling, 0 when off: the stack's (the only max init is given) */
+static inline uint32_t tern_rcv_tune_max(const tern_tcb *tcb)
+{
+	return tcb->rcv_tune ? tcb->st->cfg.tcp_rcvbuf_max : 0;
+}
 /* A segment arrived in the synchronized states: take the receiver's RTT
  * from its timestamp echo and, once a round trip, resize the buffer. */
 void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o);

@@ -30,7 +30,8 @@ void tern_tcp_opt_init(tern_tcb *tcb)
 	/* Rcv.Wind.Shift: the least shift that lets the buffer be offered,
 	 * as large as auto-tuning may make it (the shift is fixed on the SYN,
 	 * RFC 7323 2.2) */
-	uint32_t most = tcb->rcv_tune_max > tcb->rcv.cap ? tcb->rcv_tune_max : tcb->rcv.cap;
+	uint32_t ceiling = tern_rcv_tune_max(tcb);
+	uint32_t most = ceiling > tcb->rcv.cap ? ceiling : tcb->rcv.cap;
 	uint8_t shift = 0;
 	while (shift < TCP_MAX_WSCALE && (most >> shift) > 65535)
 		shift++;

@@ -12,7 +12,7 @@
 
 void tern_rcv_tune_init(tern_tcb *tcb, uint32_t max)
 {
-	tcb->rcv_tune_max = max > tcb->rcv.cap ? max : 0;
+	tcb->rcv_tune = max > tcb->rcv.cap;
 	tcb->rcv_space_at = TERN_TIME_NEVER;
 	tcb->rcv_rtt = 0;
 }
@@ -40,7 +40,7 @@ static uint32_t consumed(const tern_tcb *tcb)
 
 void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o)
 {
-	if (!tcb->rcv_tune_max)
+	if (!tcb->rcv_tune)
 		return;
 	rtt_sample(tcb, o);
 	tern_time now = tcb->st->now;
@@ -63,8 +63,8 @@ void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o)
 	if (read <= tcb->rcv.cap / 2)
 		return;
 	uint64_t want = 2 * read;
-	if (want > tcb->rcv_tune_max)
-		want = tcb->rcv_tune_max;
+	if (want > tern_rcv_tune_max(tcb))
+		want = tern_rcv_tune_max(tcb);
 	if (want > tcb->rcv.cap && tern_rcvbuf_grow(tcb->st, &tcb->rcv, (uint32_t)want) == 0)
 		TERN_COUNT(tcb->st, tcp_rcvbuf_grown);
 }

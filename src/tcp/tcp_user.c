@@ -421,7 +421,8 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		if (tcb) {
 			tcb->keepalive_on = k->keepalive;
 			if (k->keepalive && tcb->state == TERN_TCP_ESTABLISHED)
-				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_MS(tcb->keep_idle));
+				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
+						   tcb->st->now + TERN_MS(tcb->keep_idle));
 			else if (!k->keepalive)
 				tern_tcp_timer_clear(tcb, TCPT_KEEPALIVE);
 		}
