@@ -24,6 +24,13 @@ void tern_timer_init(tern_timer *t, tern_timer_fn fn)
 	t->fn = fn;
 }
 
+/* The tick a timer fires at: its deadline rounded up to the next tick,
+ * so that it is never early. */
+static uint64_t timer_tick(const tern_timer *t)
+{
+	return t->deadline / TERN_WHEEL_TICK_US + (t->deadline % TERN_WHEEL_TICK_US ? 1 : 0);
+}
+
 static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
 {
 	tern_timer **head = &w->slot[level][idx];
@@ -40,7 +47,8 @@ static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx
  * slot is processed right after the cascades. */
 static void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
 {
-	uint64_t tick = t->tick > min_tick ? t->tick : min_tick;
+	uint64_t due = timer_tick(t);
+	uint64_t tick = due > min_tick ? due : min_tick;
 	uint64_t delta = tick - w->tick;
 	for (unsigned l = 0; l < TERN_WHEEL_LEVELS; l++) {
 		if (delta < LEVEL_SPAN(l)) {
@@ -79,8 +87,6 @@ void tern_timer_arm(tern_wheel *w, tern_timer *t, tern_time deadline)
 {
 	tern_timer_cancel(w, t);
 	t->deadline = deadline;
-	t->tick = deadline / TERN_WHEEL_TICK_US +
-		  (deadline % TERN_WHEEL_TICK_US ? 1 : 0);
 	place(w, t, w->tick + 1);
 	w->armed++;
 }
@@ -120,7 +126,7 @@ static void process_tick(tern_wheel *w, uint64_t tick, tern_time now)
 	while (head) {
 		tern_timer *t = head;
 		unlink_timer(w, t);
-		if (t->tick > tick) { /* defensive: not yet due */
+		if (timer_tick(t) > tick) { /* defensive: not yet due */
 			place(w, t, tick + 1);
 			continue;
 		}

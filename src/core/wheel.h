@@ -25,8 +25,8 @@ typedef void (*tern_timer_fn)(tern_timer *t, tern_time now);
 
 struct tern_timer {
 	tern_timer *next, **pprev;  /* pprev == NULL: not armed */
-	tern_time deadline;
-	uint64_t tick;
+	tern_time deadline;         /* its tick is derived (one field less in
+	                               every TCB, issue 4: lean connections) */
 	tern_timer_fn fn;
 };
 
