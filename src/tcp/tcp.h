@@ -183,6 +183,12 @@ struct tern_tcb {
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
 
+/* The RTO after `backoff` expirations, within the stack's bounds. */
+static inline tern_time tern_tcb_rto(const tern_tcb *tcb, unsigned backoff)
+{
+	return tern_rtt_rto(&tcb->rtt, backoff, tcb->st->cfg.tcp_rto_min, tcb->st->cfg.tcp_rto_max);
+}
+
 /* ---- tcp_conn.c ---------------------------------------------------------- */
 int tern_tcp_init(tern_stack *st);
 void tern_tcp_free(tern_stack *st);

@@ -38,7 +38,7 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	o->user_timeout = TERN_MS(tcb->user_timeout);
 	o->srtt = tcb->rtt.srtt;
 	o->rttvar = tcb->rtt.rttvar;
-	o->rto = tern_rtt_rto(&tcb->rtt, tcb->backoff);
+	o->rto = tern_tcb_rto(tcb, tcb->backoff);
 	o->cwnd = tcb->ccs.cwnd;
 	o->ssthresh = tcb->ccs.ssthresh;
 	o->smss = tcb->smss;

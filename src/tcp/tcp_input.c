@@ -518,7 +518,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 	if (tcb->snd_una == tcb->snd_max)
 		tern_tcp_timer_clear(tcb, TCPT_REXMT);
 	else
-		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_rtt_rto(&tcb->rtt, 0));
+		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_tcb_rto(tcb, 0));
 	if (tcb->tlp_end && seq_geq(tcb->snd_una, tcb->tlp_end))
 		tcb->tlp_end = 0;  /* the probe episode is over */
 	tern_loss_idle(tcb);

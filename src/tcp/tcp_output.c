@@ -264,7 +264,7 @@ static void arm_rexmt(tern_tcb *tcb)
 {
 	if (tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER)
 		tern_tcp_timer_set(tcb, TCPT_REXMT,
-				   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+				   tcb->st->now + tern_tcb_rto(tcb, tcb->backoff));
 }
 
 /* Sequence space the FIN takes, once queued: it follows the last byte. */
@@ -460,7 +460,7 @@ static void check_persist(tern_tcb *tcb)
 	    tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER) {
 		if (tcb->deadline[TCPT_PERSIST] == TERN_TIME_NEVER)
 			tern_tcp_timer_set(tcb, TCPT_PERSIST,
-					   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff));
+					   tcb->st->now + tern_tcb_rto(tcb, tcb->persist_backoff));
 	} else if (tcb->deadline[TCPT_PERSIST] != TERN_TIME_NEVER) {
 		tcb->persist_backoff = 0;
 		tern_tcp_timer_clear(tcb, TCPT_PERSIST);

@@ -6,26 +6,12 @@
  * overflow (SRTT and RTTVAR never exceed the largest sample). */
 #define RTT_SAMPLE_MAX (UINT64_MAX / 8)
 
-static tern_time rto_clamp(const tern_rtt *r, tern_time rto)
-{
-	/* RFC 6298 2.4 and 2.5. */
-	if (rto < r->rto_min)
-		rto = r->rto_min;
-	if (rto > r->rto_max)
-		rto = r->rto_max;
-	return rto;
-}
-
-void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max)
+void tern_rtt_init(tern_rtt *r)
 {
 	r->srtt = 0;
 	r->rttvar = 0;
-	r->rto_min = rto_min;
-	/* A ceiling below the floor would make the clamp order decide; make
-	 * the floor win, as RFC 6298 2.4 is the safety rule. */
-	r->rto_max = rto_max < rto_min ? rto_min : rto_max;
 	r->has_sample = false;
-	r->rto = rto_clamp(r, TERN_RTO_INITIAL);
+	r->rto = TERN_RTO_INITIAL;
 }
 
 void tern_rtt_sample_n(tern_rtt *r, tern_time rtt, uint32_t n)
@@ -48,7 +34,7 @@ void tern_rtt_sample_n(tern_rtt *r, tern_time rtt, uint32_t n)
 		r->srtt = ((an - 1) * r->srtt + rtt) / an;
 	}
 	tern_time var = 4 * r->rttvar; /* K = 4 */
-	r->rto = rto_clamp(r, r->srtt + (var > TERN_RTT_G ? var : TERN_RTT_G));
+	r->rto = r->srtt + (var > TERN_RTT_G ? var : TERN_RTT_G);
 }
 
 void tern_rtt_sample(tern_rtt *r, tern_time rtt)
@@ -56,11 +42,16 @@ void tern_rtt_sample(tern_rtt *r, tern_time rtt)
 	tern_rtt_sample_n(r, rtt, 1);
 }
 
-tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff)
+tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff, tern_time rto_min, tern_time rto_max)
 {
+	/* A ceiling below the floor would make the clamp order decide; make
+	 * the floor win, as RFC 6298 2.4 is the safety rule. */
+	if (rto_max < rto_min)
+		rto_max = rto_min;
+	/* RFC 6298 2.4 and 2.5 */
+	tern_time rto = r->rto < rto_min ? rto_min : r->rto > rto_max ? rto_max : r->rto;
 	/* RFC 6298 5.5: double per expiry, bounded by the maximum of 2.5. */
-	tern_time rto = r->rto;
-	for (unsigned i = 0; i < backoff && rto < r->rto_max; i++)
-		rto = rto > r->rto_max / 2 ? r->rto_max : rto * 2;
-	return rto > r->rto_max ? r->rto_max : rto;
+	for (unsigned i = 0; i < backoff && rto < rto_max; i++)
+		rto = rto > rto_max / 2 ? rto_max : rto * 2;
+	return rto > rto_max ? rto_max : rto;
 }

@@ -11,24 +11,26 @@
 /* Clock granularity G of RFC 6298 2.2-2.3: tern's timer tick. */
 #define TERN_RTT_G TERN_MS(1)
 
+/* The bounds of the RTO are not kept here but given to tern_rtt_rto: a
+ * TCB reads them from the stack's configuration (16 bytes less in every
+ * connection, issue 4: lean connections). */
 typedef struct tern_rtt {
-	tern_time srtt, rttvar, rto;
-	tern_time rto_min, rto_max;
+	tern_time srtt, rttvar;
+	tern_time rto;                 /* SRTT + max(G, K * RTTVAR), before the bounds */
 	bool has_sample;
 } tern_rtt;
 
-/* rto_min: RFC 6298 2.4 says 1 s; stacks commonly use 200 ms (the caller
- * chooses). rto_max: at least 60 s (RFC 6298 2.5). */
-void tern_rtt_init(tern_rtt *r, tern_time rto_min, tern_time rto_max);
+void tern_rtt_init(tern_rtt *r);
 /* Take one RTT measurement R (RFC 6298 2.2 for the first, 2.3 after, with
- * alpha = 1/8, beta = 1/4, K = 4) and recompute the RTO, clamped to
- * [rto_min, rto_max]. */
+ * alpha = 1/8, beta = 1/4, K = 4) and recompute the RTO. */
 void tern_rtt_sample(tern_rtt *r, tern_time rtt);
 /* The same for one of `n` samples expected in a window (RFC 7323 G:
  * alpha/n and beta/n, so many samples a window do not outweigh history). */
 void tern_rtt_sample_n(tern_rtt *r, tern_time rtt, uint32_t n);
-/* The RTO after `backoff` expirations (RFC 6298 5.5: doubling each time),
- * never above rto_max. */
-tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff);
+/* The RTO clamped to [rto_min, rto_max], after `backoff` expirations
+ * (RFC 6298 5.5: doubling each time), never above rto_max. rto_min: RFC
+ * 6298 2.4 says 1 s; stacks commonly use 200 ms (the caller chooses).
+ * rto_max: at least 60 s (RFC 6298 2.5); below rto_min, rto_min wins. */
+tern_time tern_rtt_rto(const tern_rtt *r, unsigned backoff, tern_time rto_min, tern_time rto_max);
 
 #endif

@@ -420,7 +420,7 @@ void tern_tlp_arm(tern_tcb *tcb)
 		pto += TERN_MS(200);
 	if (pto < TERN_MS(10))
 		pto = TERN_MS(10);
-	tern_time rto = tern_rtt_rto(&tcb->rtt, tcb->backoff);
+	tern_time rto = tern_tcb_rto(tcb, tcb->backoff);
 	if (pto >= rto) {
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
 		return;
@@ -442,5 +442,5 @@ void tern_tlp_probe(tern_tcb *tcb)
 	}
 	tcb->tlp_end = tcb->snd_max;
 	tern_tcp_timer_set(tcb, TCPT_REXMT,
-			   tcb->st->now + tern_rtt_rto(&tcb->rtt, tcb->backoff));
+			   tcb->st->now + tern_tcb_rto(tcb, tcb->backoff));
 }

@@ -74,7 +74,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 {
 	if (tcb->first_rexmt_at)
 		return;
-	tern_time rto = tern_rtt_rto(&tcb->rtt, 0);
+	tern_time rto = tern_tcb_rto(tcb, 0);
 	tcb->first_rexmt_at = now > rto ? now - rto : 1;
 }
 
@@ -82,7 +82,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
  * timeout, which aborts when it runs out rather than at the next RTO. */
 static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
 {
-	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->backoff);
+	tern_time next = now + tern_tcb_rto(tcb, tcb->backoff);
 	tern_time limit = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
 	return tcb->user_timeout && limit < next ? limit : next;
 }
@@ -163,7 +163,7 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	tern_tcp_send_probe(tcb);
 	if (tcb->persist_backoff < 16)
 		tcb->persist_backoff++;
-	tern_time next = now + tern_rtt_rto(&tcb->rtt, tcb->persist_backoff);
+	tern_time next = now + tern_tcb_rto(tcb, tcb->persist_backoff);
 	if (tcb->user_timeout && tcb->first_rexmt_at + TERN_MS(tcb->user_timeout) < next)
 		next = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
 	tern_tcp_timer_set(tcb, TCPT_PERSIST, next);

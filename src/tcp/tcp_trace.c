@@ -128,7 +128,7 @@ void tern_trace_rtt_(tern_tcb *tcb, tern_time sample)
 	ev.u.rtt.sample = sample;
 	ev.u.rtt.srtt = tcb->rtt.srtt;
 	ev.u.rtt.rttvar = tcb->rtt.rttvar;
-	ev.u.rtt.rto = tern_rtt_rto(&tcb->rtt, 0);
+	ev.u.rtt.rto = tern_tcb_rto(tcb, 0);
 	emit(tcb->st, &ev);
 }
 

@@ -219,7 +219,7 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.now = tcb->st->now;
 		tcb->cc->on_idle_restart(&tcb->ccs, tcb->cc_state, tcb->st->now - tcb->last_snd,
-					 tern_rtt_rto(&tcb->rtt, 0));
+					 tern_tcb_rto(tcb, 0));
 		tern_trace_cwnd(tcb, "idle");
 	}
 	tern_tcp_output(tcb);
