@@ -110,7 +110,6 @@ struct tern_tcb {
 	uint8_t snd_wscale;            /* RFC 7323 Snd.Wind.Shift: the peer's windows << this */
 	uint8_t rcv_wscale;            /* RFC 7323 Rcv.Wind.Shift: our windows >> this */
 	uint8_t nsb;                   /* ranges in loss->sb (0 when loss is NULL) */
-	uint8_t nrecent;               /* entries in sack_recent */
 	uint8_t dupacks;
 	uint8_t persist_backoff;       /* at most 16 (tcp_timer.c) */
 	uint8_t keep_probes;           /* at most keep_cnt */
@@ -134,8 +133,7 @@ struct tern_tcb {
 	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	uint32_t ecn_recover;          /* RFC 3168: no further reduction before SND.UNA passes it */
 	/* RFC 2018 / 2883 / 6675 */
-	tern_sack_block dsack;
-	uint32_t sack_recent[TERN_TCP_MAX_SACK]; /* left edges, most recent first */
+	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
 	tern_rack rack;

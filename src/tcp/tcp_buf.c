@@ -246,6 +246,11 @@ void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
 
 /* ---- receive ring -------------------------------------------------------- */
 
+static uint32_t ooo_end(const tern_ooo *o)
+{
+	return o->off + o->len;
+}
+
 /* Auto-tuning (tcp_rcv_tune.c): bigger storage. What the ring holds, in
  * order and out of order at their offsets, moves to the front of the new
  * storage. A growth is an optimisation: it prunes nobody and is not
@@ -265,7 +270,7 @@ int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap)
 	uint8_t *m = ring_alloc(st, cap, false, &refused);
 	if (!m)
 		return refused ? TERN_ENOSPC : TERN_ENOMEM;
-	uint32_t held = b->len + (b->nooo ? b->ooo[b->nooo - 1].off + b->ooo[b->nooo - 1].len : 0);
+	uint32_t held = b->len + (b->nooo ? ooo_end(&b->ooo->iv[b->nooo - 1]) : 0);
 	ring_get(b->mem, b->cap, b->head, m, held);
 	if (b->prunable && st->tcp)
 		prune_unlink(st->tcp, b);
@@ -287,9 +292,17 @@ void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
 static void ooo_free_if_empty(struct tern_stack *st, tern_rcvbuf *b)
 {
 	if (b->nooo == 0 && b->ooo) {
-		tern_mem_free(st, b->ooo, TERN_OOO_MAX * sizeof *b->ooo);
+		tern_mem_free(st, b->ooo, sizeof *b->ooo);
 		b->ooo = NULL;
 	}
+}
+
+static bool ooo_alloc(struct tern_stack *st, tern_rcvbuf *b)
+{
+	b->ooo = tern_mem_alloc(st, sizeof *b->ooo);
+	if (b->ooo)
+		b->ooo->nrecent = 0;
+	return b->ooo != NULL;
 }
 
 static void rcvbuf_release(struct tern_stack *st, tern_rcvbuf *b)
@@ -315,11 +328,6 @@ static void rcvbuf_release_if_empty(struct tern_stack *st, tern_rcvbuf *b)
 		rcvbuf_release(st, b);
 }
 
-static uint32_t ooo_end(const tern_ooo *o)
-{
-	return o->off + o->len;
-}
-
 /* Copy bytes [from, to) of a segment that starts at edge offset seg_off. */
 static void rcv_copy(tern_rcvbuf *b, uint32_t seg_off, const uint8_t *data, uint32_t from,
                      uint32_t to)
@@ -336,7 +344,7 @@ static void rcv_copy_gaps(tern_rcvbuf *b, uint32_t off, uint32_t end, const uint
 {
 	uint32_t p = off;
 	for (uint32_t k = i; k < j && p < end; k++) {
-		const tern_ooo *o = &b->ooo[k];
+		const tern_ooo *o = &b->ooo->iv[k];
 		if (o->off > p)
 			rcv_copy(b, off, data, p, o->off < end ? o->off : end);
 		if (ooo_end(o) > p)
@@ -350,15 +358,17 @@ static void ooo_remove(tern_rcvbuf *b, uint32_t i, uint32_t count)
 {
 	if (count == 0)
 		return;  /* in-order data with no list: b->ooo may be NULL */
-	memmove(&b->ooo[i], &b->ooo[i + count], (b->nooo - i - count) * sizeof b->ooo[0]);
+	tern_ooo *iv = b->ooo->iv;
+	memmove(&iv[i], &iv[i + count], (b->nooo - i - count) * sizeof iv[0]);
 	b->nooo -= count;
 }
 
 static void ooo_insert(tern_rcvbuf *b, uint32_t i, uint32_t off, uint32_t len)
 {
-	memmove(&b->ooo[i + 1], &b->ooo[i], (b->nooo - i) * sizeof b->ooo[0]);
-	b->ooo[i].off = off;
-	b->ooo[i].len = len;
+	tern_ooo *iv = b->ooo->iv;
+	memmove(&iv[i + 1], &iv[i], (b->nooo - i) * sizeof iv[0]);
+	iv[i].off = off;
+	iv[i].len = len;
 	b->nooo++;
 }
 
@@ -368,7 +378,7 @@ static void rcv_advance(tern_rcvbuf *b, uint32_t adv)
 {
 	b->len += adv;
 	for (uint32_t k = 0; k < b->nooo; k++)
-		b->ooo[k].off -= adv;
+		b->ooo->iv[k].off -= adv;
 }
 
 int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const void *data,
@@ -383,13 +393,13 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 
 	/* Intervals i..j-1 overlap or touch [off, end) and merge with it. */
 	uint32_t i = 0, j;
-	while (i < b->nooo && ooo_end(&b->ooo[i]) < off)
+	while (i < b->nooo && ooo_end(&b->ooo->iv[i]) < off)
 		i++;
-	for (j = i; j < b->nooo && b->ooo[j].off <= end; j++)
+	for (j = i; j < b->nooo && b->ooo->iv[j].off <= end; j++)
 		;
 	if (i == j && off > 0 && b->nooo == TERN_OOO_MAX)
 		return TERN_ENOBUFS;
-	if (off > 0 && !b->ooo && !(b->ooo = tern_mem_alloc(st, TERN_OOO_MAX * sizeof *b->ooo)))
+	if (off > 0 && !b->ooo && !ooo_alloc(st, b))
 		return TERN_ENOMEM;
 	if (!b->mem) {
 		bool refused;
@@ -404,13 +414,13 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 
 	uint32_t lo = off, hi = end, held = 0;
 	if (i < j) {
-		if (b->ooo[i].off < lo)
-			lo = b->ooo[i].off;
-		if (ooo_end(&b->ooo[j - 1]) > hi)
-			hi = ooo_end(&b->ooo[j - 1]);
+		if (b->ooo->iv[i].off < lo)
+			lo = b->ooo->iv[i].off;
+		if (ooo_end(&b->ooo->iv[j - 1]) > hi)
+			hi = ooo_end(&b->ooo->iv[j - 1]);
 	}
 	for (uint32_t k = i; k < j; k++)
-		held += b->ooo[k].len;
+		held += b->ooo->iv[k].len;
 	ooo_remove(b, i, j - i);
 	/* No interval starts at 0, so lo == 0 only for in-order data, and
 	 * then every interval it swallowed is now in order too. */

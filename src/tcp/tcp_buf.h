@@ -36,11 +36,22 @@ typedef struct tern_ooo {
 	uint32_t off, len;   /* relative to the in-order edge (rcv_nxt) */
 } tern_ooo;
 
+#define TERN_OOO_RECENT 4  /* = TERN_TCP_MAX_SACK */
+
+/* The out-of-order intervals, and with them the receiver's SACK recency
+ * (RFC 2018 4), which means something only while there are intervals:
+ * kept here rather than in every TCB (issue 4: lean connections). */
+typedef struct tern_ooo_list {
+	tern_ooo iv[TERN_OOO_MAX];
+	uint32_t sack_recent[TERN_OOO_RECENT]; /* left edges, most recent first */
+	uint8_t nrecent;
+} tern_ooo_list;
+
 /* Pointers first, then the counters: no padding inside (it is in every
  * TCB, issue 4: lean connections). */
 typedef struct tern_rcvbuf {
 	uint8_t *mem;
-	tern_ooo *ooo;       /* TERN_OOO_MAX intervals, sorted, disjoint and
+	tern_ooo_list *ooo;  /* nooo intervals, sorted, disjoint and
 	                        non-adjacent; allocated with the first and freed
 	                        with the last, so an in-order ring has none */
 	/* on the stack's list of rings that hold only out-of-order data,

@@ -16,20 +16,27 @@
 /* RFC 2018 4: the first block reports the data that triggered the ACK, the
  * others repeat the most recently reported ones; keep their left edges in
  * order of recency. */
+_Static_assert(TERN_OOO_RECENT == TERN_TCP_MAX_SACK, "one recent edge per SACK block");
+
+/* The recency lives with the out-of-order list: with no list there is no
+ * interval to report, and none to remember. */
 void tern_sack_note_arrival(tern_tcb *tcb, uint32_t seq, uint32_t end)
 {
 	(void)end;
-	uint8_t n = tcb->nrecent, i;
+	tern_ooo_list *l = tcb->rcv.ooo;
+	if (!l)
+		return;
+	uint8_t n = l->nrecent, i;
 	for (i = 0; i < n; i++)
-		if (tcb->sack_recent[i] == seq)
+		if (l->sack_recent[i] == seq)
 			break;
 	if (i == n && n < TERN_TCP_MAX_SACK)
-		tcb->nrecent = ++n;
+		l->nrecent = ++n;
 	if (i == TERN_TCP_MAX_SACK)
 		i = TERN_TCP_MAX_SACK - 1;
 	for (; i > 0; i--)
-		tcb->sack_recent[i] = tcb->sack_recent[i - 1];
-	tcb->sack_recent[0] = seq;
+		l->sack_recent[i] = l->sack_recent[i - 1];
+	l->sack_recent[0] = seq;
 }
 
 void tern_sack_note_duplicate(tern_tcb *tcb, uint32_t seq, uint32_t end)
@@ -45,8 +52,8 @@ void tern_sack_note_duplicate(tern_tcb *tcb, uint32_t seq, uint32_t end)
 static bool interval_of(const tern_tcb *tcb, uint32_t seq, tern_sack_block *out)
 {
 	for (uint32_t i = 0; i < tcb->rcv.nooo; i++) {
-		uint32_t l = tcb->rcv_nxt + tcb->rcv.ooo[i].off;
-		uint32_t r = l + tcb->rcv.ooo[i].len;
+		uint32_t l = tcb->rcv_nxt + tcb->rcv.ooo->iv[i].off;
+		uint32_t r = l + tcb->rcv.ooo->iv[i].len;
 		if (seq_in(seq, l, r)) {
 			out->left = l;
 			out->right = r;
@@ -91,18 +98,20 @@ void tern_sack_fill(tern_tcb *tcb, tern_tcp_opts *o, uint32_t room)
 		add_block(o, tcb->dsack.left, tcb->dsack.right, max);
 		tcb->dsack_pending = false;
 	}
+	tern_ooo_list *list = tcb->rcv.ooo;
 	uint8_t keep = 0;
-	for (uint8_t i = 0; i < tcb->nrecent; i++) {
+	for (uint8_t i = 0; list && i < list->nrecent; i++) {
 		tern_sack_block b;
-		if (!interval_of(tcb, tcb->sack_recent[i], &b))
+		if (!interval_of(tcb, list->sack_recent[i], &b))
 			continue;  /* filled in since: forget it */
-		tcb->sack_recent[keep++] = b.left;
+		list->sack_recent[keep++] = b.left;
 		add_block(o, b.left, b.right, max);
 	}
-	tcb->nrecent = keep;
+	if (list)
+		list->nrecent = keep;
 	for (uint32_t i = tcb->rcv.nooo; i-- > 0;) {
-		uint32_t l = tcb->rcv_nxt + tcb->rcv.ooo[i].off;
-		add_block(o, l, l + tcb->rcv.ooo[i].len, max);
+		uint32_t l = tcb->rcv_nxt + list->iv[i].off;
+		add_block(o, l, l + list->iv[i].len, max);
 	}
 	if (o->sack_count)
 		o->present |= TERN_TCPO_SACK;

@@ -274,7 +274,8 @@ static int model_check(const model *m, const tern_rcvbuf *b)
 		uint32_t end = x;
 		while (end < lim && m->have[end])
 			end++;
-		if (k >= b->nooo || b->ooo[k].off != x - m->rcv_nxt || b->ooo[k].len != end - x)
+		if (k >= b->nooo || b->ooo->iv[k].off != x - m->rcv_nxt ||
+		    b->ooo->iv[k].len != end - x)
 			return __LINE__;
 		for (uint32_t y = x; y < end; y++) {
 			uint32_t idx = (b->head + b->len + (y - m->rcv_nxt)) % b->cap;
@@ -337,7 +338,8 @@ static bool rcv_same(const tern_rcvbuf *x, const tern_rcvbuf *y)
 	    x->nooo != y->nooo || x->ooo_bytes != y->ooo_bytes)
 		return false;
 	for (uint32_t k = 0; k < x->nooo; k++)
-		if (x->ooo[k].off != y->ooo[k].off || x->ooo[k].len != y->ooo[k].len)
+		if (x->ooo->iv[k].off != y->ooo->iv[k].off ||
+		    x->ooo->iv[k].len != y->ooo->iv[k].len)
 			return false;
 	return true;
 }
@@ -425,8 +427,8 @@ TT_TEST(test_rcvbuf_out_of_order_data_waits_for_the_gap)
 	TT_EQ(tern_rcvbuf_place(st, &b, 3, "def", 3), 0);
 	TT_EQ(b.len, 0);
 	TT_EQ(b.nooo, 1);
-	TT_EQ(b.ooo[0].off, 3);
-	TT_EQ(b.ooo[0].len, 3);
+	TT_EQ(b.ooo->iv[0].off, 3);
+	TT_EQ(b.ooo->iv[0].len, 3);
 	TT_EQ(b.ooo_bytes, 3);
 	/* window counts only in-order bytes */
 	TT_EQ(tern_rcvbuf_window(&b), 64);
@@ -455,14 +457,14 @@ TT_TEST(test_rcvbuf_gap_fill_advances_over_all_contiguous_intervals)
 	TT_EQ(b.nooo, 3);
 	TT_EQ(tern_rcvbuf_place(st, &b, 20, data + 20, 10), 0);
 	TT_EQ(b.nooo, 2);
-	TT_EQ(b.ooo[0].off, 10);
-	TT_EQ(b.ooo[0].len, 30);
+	TT_EQ(b.ooo->iv[0].off, 10);
+	TT_EQ(b.ooo->iv[0].len, 30);
 	/* the fill reaches 15, inside the first interval: edge jumps to 40 */
 	TT_EQ(tern_rcvbuf_place(st, &b, 0, data, 15), 40);
 	TT_EQ(b.len, 40);
 	TT_EQ(b.nooo, 1);
-	TT_EQ(b.ooo[0].off, 10); /* was 50, now relative to the new edge */
-	TT_EQ(b.ooo[0].len, 10);
+	TT_EQ(b.ooo->iv[0].off, 10); /* was 50, now relative to the new edge */
+	TT_EQ(b.ooo->iv[0].len, 10);
 	TT_EQ(b.ooo_bytes, 10);
 	TT_EQ(tern_rcvbuf_place(st, &b, 0, data + 40, 10), 20);
 	uint8_t out[100];
@@ -487,9 +489,9 @@ TT_TEST(test_rcvbuf_segment_bridging_intervals_merges_them_into_one)
 	/* [8, 40) covers the first three and extends both ends */
 	TT_EQ(tern_rcvbuf_place(st, &b, 8, data + 8, 32), 0);
 	TT_EQ(b.nooo, 2);
-	TT_EQ(b.ooo[0].off, 8);
-	TT_EQ(b.ooo[0].len, 32);
-	TT_EQ(b.ooo[1].off, 60);
+	TT_EQ(b.ooo->iv[0].off, 8);
+	TT_EQ(b.ooo->iv[0].len, 32);
+	TT_EQ(b.ooo->iv[1].off, 60);
 	TT_EQ(b.ooo_bytes, 37);
 	tern_rcvbuf_free(st, &b);
 }
@@ -537,8 +539,8 @@ TT_TEST(test_rcvbuf_data_beyond_the_window_is_cut)
 	/* window 70 (stream bytes up to 100): out-of-order [80, 110) keeps
 	 * [80, 100) */
 	TT_EQ(tern_rcvbuf_place(st, &b, 50, data + 80, 30), 0);
-	TT_EQ(b.ooo[0].off, 50);
-	TT_EQ(b.ooo[0].len, 20);
+	TT_EQ(b.ooo->iv[0].off, 50);
+	TT_EQ(b.ooo->iv[0].len, 20);
 	/* wholly outside: nothing happens */
 	TT_EQ(tern_rcvbuf_place(st, &b, 70, data + 100, 5), 0);
 	TT_EQ(tern_rcvbuf_place(st, &b, 0xfffffff0u, data, 100), 0);
@@ -572,14 +574,14 @@ TT_TEST(test_rcvbuf_full_interval_list_returns_enobufs_and_changes_nothing)
 	/* what merges with a held interval still fits */
 	TT_EQ(tern_rcvbuf_place(st, &b, 4, data + 4, 2), 0);
 	TT_EQ(b.nooo, TERN_OOO_MAX - 1);
-	TT_EQ(b.ooo[0].off, 2);
-	TT_EQ(b.ooo[0].len, 6);
+	TT_EQ(b.ooo->iv[0].off, 2);
+	TT_EQ(b.ooo->iv[0].len, 6);
 	TT_EQ(tern_rcvbuf_place(st, &b, 100, data + 100, 2), 0);
 	TT_EQ(b.nooo, TERN_OOO_MAX);
 	/* so does in-order data even when it touches nothing */
 	TT_EQ(tern_rcvbuf_place(st, &b, 0, data, 1), 1);
 	TT_EQ(b.nooo, TERN_OOO_MAX);
-	TT_EQ(b.ooo[0].off, 1);
+	TT_EQ(b.ooo->iv[0].off, 1);
 	tern_rcvbuf_free(st, &b);
 }
 
@@ -608,7 +610,7 @@ TT_TEST(test_rcvbuf_prune_ooo_drops_intervals_and_keeps_in_order_data)
 }
 
 /* The out-of-order interval list, allocated with the first interval. */
-#define OOO_LIST (TERN_OOO_MAX * sizeof(tern_ooo))
+#define OOO_LIST sizeof(tern_ooo_list)
 
 TT_TEST(test_rcvbuf_prune_ooo_releases_storage_when_nothing_is_in_order)
 {
