@@ -57,39 +57,47 @@ static void ring_get(const uint8_t *mem, uint32_t cap, uint32_t at, uint8_t *dst
  * keeps it until the cumulative ACK and resends it after a timeout. A ring
  * holding in-order bytes is never given up: those are acknowledged. (A
  * stack without TCP state, as in unit tests of the rings, has no account.) */
+/* The links live in the interval list, which every ring on the list has
+ * (it holds out-of-order data), and which is unlinked before it is freed. */
+static bool prunable(const tern_rcvbuf *b)
+{
+	return b->ooo && b->ooo->prunable;
+}
+
 static void prune_unlink(tern_tcp *tcp, tern_rcvbuf *b)
 {
-	if (b->pprev)
-		b->pprev->pnext = b->pnext;
+	tern_ooo_list *l = b->ooo;
+	if (l->pprev)
+		l->pprev->ooo->pnext = l->pnext;
 	else
-		tcp->prune_head = b->pnext;
-	if (b->pnext)
-		b->pnext->pprev = b->pprev;
+		tcp->prune_head = l->pnext;
+	if (l->pnext)
+		l->pnext->ooo->pprev = l->pprev;
 	else
-		tcp->prune_tail = b->pprev;
-	b->pnext = b->pprev = NULL;
-	b->prunable = false;
+		tcp->prune_tail = l->pprev;
+	l->pnext = l->pprev = NULL;
+	l->prunable = false;
 	tcp->mem_prunable -= b->cap;
 }
 
 static void prune_update(struct tern_stack *st, tern_rcvbuf *b)
 {
 	tern_tcp *tcp = st->tcp;
-	bool want = b->mem && b->len == 0 && b->nooo > 0;
-	if (!tcp || want == b->prunable)
+	bool want = b->mem && b->len == 0 && b->nooo > 0;  /* nooo > 0: b->ooo is there */
+	if (!tcp || want == prunable(b))
 		return;
 	if (!want) {
 		prune_unlink(tcp, b);
 		return;
 	}
-	b->pprev = tcp->prune_tail;
-	b->pnext = NULL;
+	b->ooo->pprev = tcp->prune_tail;
+	b->ooo->pnext = NULL;
 	if (tcp->prune_tail)
-		tcp->prune_tail->pnext = b;
+		tcp->prune_tail->ooo->pnext = b;
 	else
 		tcp->prune_head = b;
 	tcp->prune_tail = b;
-	b->prunable = true;
+	b->ooo->prunable = true;
 	tcp->mem_prunable += b->cap;
 }
 
@@ -272,7 +280,7 @@ int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap)
 		return refused ? TERN_ENOSPC : TERN_ENOMEM;
 	uint32_t held = b->len + (b->nooo ? ooo_end(&b->ooo->iv[b->nooo - 1]) : 0);
 	ring_get(b->mem, b->cap, b->head, m, held);
-	if (b->prunable && st->tcp)
+	if (prunable(b) && st->tcp)
 		prune_unlink(st->tcp, b);
 	ring_free(st, b->mem, b->cap);
 	b->mem = m;
@@ -292,6 +300,8 @@ void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)
 static void ooo_free_if_empty(struct tern_stack *st, tern_rcvbuf *b)
 {
 	if (b->nooo == 0 && b->ooo) {
+		if (b->ooo->prunable && st->tcp)
+			prune_unlink(st->tcp, b);
 		tern_mem_free(st, b->ooo, sizeof *b->ooo);
 		b->ooo = NULL;
 	}
@@ -301,7 +311,7 @@ static bool ooo_alloc(struct tern_stack *st, tern_rcvbuf *b)
 {
 	b->ooo = tern_mem_alloc(st, sizeof *b->ooo);
 	if (b->ooo)
-		b->ooo->nrecent = 0;
+		memset(b->ooo, 0, sizeof *b->ooo);  /* no recency, not on the list */
 	return b->ooo != NULL;
 }
 

@@ -38,31 +38,31 @@ typedef struct tern_ooo {
 
 #define TERN_OOO_RECENT 4  /* = TERN_TCP_MAX_SACK */
 
-/* The out-of-order intervals, and with them the receiver's SACK recency
- * (RFC 2018 4), which means something only while there are intervals:
- * kept here rather than in every TCB (issue 4: lean connections). */
+struct tern_rcvbuf;
+
+/* The out-of-order intervals, and with them what means something only
+ * while there are intervals, kept here rather than in every TCB (issue 4:
+ * lean connections): the receiver's SACK recency (RFC 2018 4), and the
+ * ring's place on the stack's list of rings that hold only out-of-order
+ * data, what memory pressure prunes first (tcp_buf.c). */
 typedef struct tern_ooo_list {
 	tern_ooo iv[TERN_OOO_MAX];
 	uint32_t sack_recent[TERN_OOO_RECENT]; /* left edges, most recent first */
 	uint8_t nrecent;
+	bool prunable;                         /* on the list */
+	struct tern_rcvbuf *pnext, *pprev;
 } tern_ooo_list;
 
-/* Pointers first, then the counters: no padding inside (it is in every
- * TCB, issue 4: lean connections). */
 typedef struct tern_rcvbuf {
 	uint8_t *mem;
 	tern_ooo_list *ooo;  /* nooo intervals, sorted, disjoint and
 	                        non-adjacent; allocated with the first and freed
 	                        with the last, so an in-order ring has none */
-	/* on the stack's list of rings that hold only out-of-order data,
-	 * what memory pressure prunes first (tcp_buf.c) */
-	struct tern_rcvbuf *pnext, *pprev;
 	uint32_t cap;
 	uint32_t head;       /* index of the first unread in-order byte */
 	uint32_t len;        /* in-order bytes unread */
 	uint32_t nooo;
 	uint32_t ooo_bytes;
-	bool prunable;
 } tern_rcvbuf;
 
 /* The allocator wrappers the rings use (the stack's, with its counters).
