@@ -25,6 +25,19 @@ enum tcp_timer_kind {
 
 typedef struct tern_tcb tern_tcb;
 
+/* What congestion control keeps in the TCB: the part of a module's
+ * tern_cc_stat that is state (cwnd, ssthresh, the minimum RTT) or is read
+ * at other times than it is written (mss, flight). SRTT, the clock and the
+ * sequence space are filled in for each call (tern_cc_view, tcp_input.c):
+ * modules read them only on ACKs and idle restarts, where they were
+ * copied just before (issue 4: lean connections). */
+typedef struct tern_cc_vars {
+	uint32_t cwnd, ssthresh;       /* bytes */
+	uint32_t mss;                  /* SMSS as of the last synchronisation */
+	uint32_t flight;               /* FlightSize as of the last synchronisation */
+	tern_time min_rtt;             /* 0 until a sample exists */
+} tern_cc_vars;
+
 typedef struct tern_sack_block {
 	uint32_t left, right;  /* [left, right) in sequence space */
 } tern_sack_block;
@@ -161,7 +174,7 @@ struct tern_tcb {
 
 	/* congestion control (recover, dupacks, in_recovery: above) */
 	const tern_cc_ops *cc;
-	tern_cc_stat ccs;
+	tern_cc_vars ccs;
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
 
 	/* statistics */

@@ -96,7 +96,7 @@ static void take_peer_window(tern_tcb *tcb, const seg_in *s)
 
 static void establish(tern_tcb *tcb)
 {
-	tcb->cc->init(&tcb->ccs, tcb->cc_state);
+	tern_cc_call(tcb, tcb->cc->init);
 	tern_trace_cwnd(tcb, "init");
 	tcb->last_rcv = tcb->st->now;
 	if (tcb->keepalive_on)
@@ -361,12 +361,37 @@ static void update_window(tern_tcb *tcb, const seg_in *s)
 
 static void sync_cc(tern_tcb *tcb)
 {
-	tcb->ccs.snd_una = tcb->snd_una;
-	tcb->ccs.snd_max = tcb->snd_max;
 	tcb->ccs.mss = tcb->smss;
 	tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
-	tcb->ccs.srtt = tcb->rtt.srtt;
-	tcb->ccs.now = tcb->st->now;
+}
+
+tern_cc_stat tern_cc_view(const tern_tcb *tcb)
+{
+	const tern_cc_vars *v = &tcb->ccs;
+	return (tern_cc_stat){.cwnd = v->cwnd, .ssthresh = v->ssthresh, .mss = v->mss,
+			      .flight = v->flight, .srtt = tcb->rtt.srtt,
+			      .min_rtt = v->min_rtt, .now = tcb->st->now,
+			      .snd_una = tcb->snd_una, .snd_max = tcb->snd_max};
+}
+
+void tern_cc_take(tern_tcb *tcb, const tern_cc_stat *cs)
+{
+	tcb->ccs.cwnd = cs->cwnd;
+	tcb->ccs.ssthresh = cs->ssthresh;
+}
+
+void tern_cc_call(tern_tcb *tcb, void (*hook)(tern_cc_stat *, void *))
+{
+	tern_cc_stat cs = tern_cc_view(tcb);
+	hook(&cs, tcb->cc_state);
+	tern_cc_take(tcb, &cs);
+}
+
+void tern_cc_call_n(tern_tcb *tcb, void (*hook)(tern_cc_stat *, void *, uint32_t), uint32_t n)
+{
+	tern_cc_stat cs = tern_cc_view(tcb);
+	hook(&cs, tcb->cc_state, n);
+	tern_cc_take(tcb, &cs);
 }
 
 /* Loss recovery begins: RFC 6582 3.2 steps 2-4 (NewReno), or RFC 6675 5
@@ -383,7 +408,7 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	TERN_COUNT(tcb->st, tcp_fast_retrans);
 	tcb->in_recovery = true;
 	tcb->recover = tcb->snd_max;
-	tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
+	tern_cc_call(tcb, tcb->cc->on_recovery_enter);
 	tern_trace_cwnd(tcb, "loss");
 	tcb->rtt_timing = false;
 	if (!tcb->sack_ok) {
@@ -427,7 +452,7 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	sync_cc(tcb);
 	if (tcb->in_recovery) {
 		if (!tcb->sack_ok)
-			tcb->cc->on_recovery_dupack(&tcb->ccs, tcb->cc_state);
+			tern_cc_call(tcb, tcb->cc->on_recovery_dupack);
 		else  /* RFC 6937: DeliveredData is the newly SACKed bytes */
 			tern_prr_ack(tcb, tern_sack_bytes(tcb) - sacked);
 		tern_trace_cwnd(tcb, "recovery");
@@ -491,16 +516,19 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		rack_lost = tern_rack_on_ack(tcb, tcb->st->ctr.tcp_dsack_in != dsacks);
 	}
 	sync_cc(tcb);
-	if (sample && tcb->cc->on_rtt_sample)
-		tcb->cc->on_rtt_sample(&tcb->ccs, tcb->cc_state, sample);
+	if (sample && tcb->cc->on_rtt_sample) {
+		tern_cc_stat cs = tern_cc_view(tcb);
+		tcb->cc->on_rtt_sample(&cs, tcb->cc_state, sample);
+		tern_cc_take(tcb, &cs);
+	}
 	if (tcb->in_recovery) {
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
-			tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+			tern_cc_call(tcb, tcb->cc->on_recovery_exit);
 			tern_trace_cwnd(tcb, "exit");
 			tern_rack_recovery_done(tcb);
 		} else if (!tcb->sack_ok) {
-			tcb->cc->on_recovery_partial(&tcb->ccs, tcb->cc_state, acked);
+			tern_cc_call_n(tcb, tcb->cc->on_recovery_partial, acked);
 			tern_trace_cwnd(tcb, "recovery");
 			tern_tcp_retransmit_first(tcb, TERN_RTX_FAST);
 		} else {  /* RFC 6937: DeliveredData = delta SND.UNA + delta SACKed */
@@ -509,7 +537,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 			tern_trace_cwnd(tcb, "recovery");
 		}
 	} else {
-		tcb->cc->on_ack(&tcb->ccs, tcb->cc_state, acked);
+		tern_cc_call_n(tcb, tcb->cc->on_ack, acked);
 		tern_trace_cwnd(tcb, "ack");
 		/* RFC 6675 5 (C) and RFC 8985: a cumulative ACK can also reveal a loss */
 		if (rack_lost || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
@@ -552,10 +580,10 @@ static void ecn_echo(tern_tcb *tcb, const seg_in *s)
 		return;
 	sync_cc(tcb);
 	if (tcb->cc->on_ecn) {
-		tcb->cc->on_ecn(&tcb->ccs, tcb->cc_state);
+		tern_cc_call(tcb, tcb->cc->on_ecn);
 	} else {
-		tcb->cc->on_recovery_enter(&tcb->ccs, tcb->cc_state);
-		tcb->cc->on_recovery_exit(&tcb->ccs, tcb->cc_state);
+		tern_cc_call(tcb, tcb->cc->on_recovery_enter);
+		tern_cc_call(tcb, tcb->cc->on_recovery_exit);
 	}
 	TERN_COUNT(tcb->st, tcp_ecn_reductions);
 	tern_trace_cwnd(tcb, "ecn");

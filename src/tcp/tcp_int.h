@@ -135,6 +135,14 @@ void tern_rcv_tune(tern_tcb *tcb, const tern_tcp_opts *o);
 /* Bytes of TCP options every data segment carries. */
 uint32_t tern_tcp_data_opt_len(const tern_tcb *tcb);
 
+/* tcp_input.c: a module's view of the connection, and what the module
+ * changed (cwnd, ssthresh) taken back after the call */
+tern_cc_stat tern_cc_view(const tern_tcb *tcb);
+void tern_cc_take(tern_tcb *tcb, const tern_cc_stat *cs);
+/* The same around one call of a hook (n: its byte count) */
+void tern_cc_call(tern_tcb *tcb, void (*hook)(tern_cc_stat *, void *));
+void tern_cc_call_n(tern_tcb *tcb, void (*hook)(tern_cc_stat *, void *, uint32_t), uint32_t n);
+
 /* tcp_user.c: the common start of a new connection's variables; false
  * when out of memory (the caller releases the TCB) */
 bool tern_tcb_init_from_knobs(tern_tcb *tcb, const struct tern_socket *s);

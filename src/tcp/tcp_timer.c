@@ -117,7 +117,7 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 	tcb->rtt_timing = false;  /* Karn: no sample from a retransmitted segment */
 	if (tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
-		tcb->cc->on_rto(&tcb->ccs, tcb->cc_state);
+		tern_cc_call(tcb, tcb->cc->on_rto);
 		tern_trace_cwnd(tcb, "rto");
 		tcb->in_recovery = false;
 		tcb->dupacks = 0;

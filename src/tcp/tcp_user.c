@@ -217,9 +217,10 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	}
 	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
-		tcb->ccs.now = tcb->st->now;
-		tcb->cc->on_idle_restart(&tcb->ccs, tcb->cc_state, tcb->st->now - tcb->last_snd,
+		tern_cc_stat cs = tern_cc_view(tcb);
+		tcb->cc->on_idle_restart(&cs, tcb->cc_state, tcb->st->now - tcb->last_snd,
 					 tern_tcb_rto(tcb, 0));
+		tern_cc_take(tcb, &cs);
 		tern_trace_cwnd(tcb, "idle");
 	}
 	tern_tcp_output(tcb);
