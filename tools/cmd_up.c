@@ -288,6 +288,8 @@ static void announce(const up_run *r)
 	if (r->ts.fault)
 		printf(", faults seed %" PRIu64, dev->fault.seed);
 	printf(", %s", tern_tun_offloading(r->ts.tun) ? "offloads (64 KiB segments)" : "plain TUN");
+	if (tern_tun_threaded(r->ts.tun))
+		printf(", writer thread");
 	printf(", ready\n");
 	fflush(stdout);
 }

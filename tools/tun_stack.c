@@ -16,6 +16,11 @@ void tun_stack_opts_init(tun_stack_opts *o, const char *prog)
 	o->prog = prog;
 	o->tun = "tern0";
 	o->mtu = 1500;
+	/* The environment may change the default, so a whole test suite or
+	 * benchmark can run in the other mode (TERN_IO_THREADS=1). */
+	const char *e = getenv("TERN_IO_THREADS");
+	o->io_threads = e && (e[0] == '0' || e[0] == '1') && !e[1] ? (unsigned)(e[0] - '0')
+	                                                           : TUN_STACK_IO_THREADS_DEFAULT;
 }
 
 int tun_stack_bad(const tun_stack_opts *o, const char *fmt, ...)
@@ -93,6 +98,10 @@ static int opt_number(tun_stack_opts *o, int c, const char *arg)
 		if (!tun_stack_parse_u64(arg, UINT64_MAX, &o->fault.seed))
 			return tun_stack_bad(o, "--seed '%s': expected an unsigned integer", arg);
 		o->seeded = o->faulty = true;
+	} else if (c == TUN_OPT_IO_THREADS) {
+		if (!tun_stack_parse_u64(arg, 1, &v))
+			return tun_stack_bad(o, "--io-threads '%s': expected 0 or 1", arg);
+		o->io_threads = (unsigned)v;
 	} else {
 		if (!tun_stack_parse_u64(arg, 65535, &v) || v < 68)
 			return tun_stack_bad(o, "--mtu '%s': expected 68..65535", arg);
@@ -186,14 +195,16 @@ int tun_stack_fail(const tun_stack *ts, const char *what, int rc)
 static int open_device(tun_stack *ts)
 {
 	const tun_stack_opts *o = &ts->o;
+	unsigned threads = o->io_threads ? TERN_TUN_TX_THREAD : 0;
 	if (!o->no_offload) {
-		int rc = tern_tun_open_flags(o->tun, &ts->cfg.allocator, TERN_TUN_OFFLOAD, &ts->tun);
+		int rc = tern_tun_open_flags(o->tun, &ts->cfg.allocator, TERN_TUN_OFFLOAD | threads,
+		                             &ts->tun);
 		if (rc == 0 || rc == TERN_EPERM || rc == -EACCES || rc == -EBUSY)
 			return rc;
 		fprintf(stderr, "%s: no TUN offloads (%s); plain TUN instead\n", o->prog,
 		        strerror(-rc));
 	}
-	return tern_tun_open(o->tun, &ts->cfg.allocator, &ts->tun);
+	return tern_tun_open_flags(o->tun, &ts->cfg.allocator, threads, &ts->tun);
 }
 
 static int open_tun(tun_stack *ts)
@@ -294,12 +305,15 @@ void tun_stack_print_stats(const tun_stack *ts)
 			fprintf(stderr, "%-24s %" PRIu64 "\n", tern_counter_name(i), v[i]);
 	if (ts->hooks.print_stats)
 		ts->hooks.print_stats(ts->hooks.ctx, stderr);
-	if (ts->tun && tern_tun_offloading(ts->tun)) {
-		tern_tun_stats ns;
+	tern_tun_stats ns;
+	if (ts->tun)
 		tern_tun_stats_get(ts->tun, &ns);
+	if (ts->tun && tern_tun_offloading(ts->tun))
 		fprintf(stderr, "tun gso_sent %" PRIu64 " gso_received %" PRIu64 " bad_headers %" PRIu64 "\n",
 		        ns.tx_gso, ns.rx_gso, ns.rx_bad);
-	}
+	if (ts->tun && ns.tx_queued)
+		fprintf(stderr, "tun-writer queued %" PRIu64 " waited %" PRIu64 " dropped %" PRIu64 "\n",
+		        ns.tx_queued, ns.tx_waits, ns.tx_drops);
 	if (ts->fault) {
 		tern_fault_stats fs;
 		tern_fault_stats_get(ts->fault, &fs);
@@ -314,6 +328,10 @@ void tun_stack_print_stats(const tun_stack *ts)
 int tun_stack_close(tun_stack *ts)
 {
 	int rc = 0;
+	/* Everything queued to the writer thread is written before the
+	 * counters are read. */
+	if (ts->tun)
+		tern_tun_stop_writer(ts->tun);
 	if (ts->st && ts->o.stats)
 		tun_stack_print_stats(ts);
 	if (ts->hooks.release)

@@ -31,6 +31,7 @@ enum {
 	TUN_OPT_STATS,
 	TUN_OPT_TRACE,
 	TUN_OPT_NO_OFFLOAD,
+	TUN_OPT_IO_THREADS,
 	TUN_OPT_END,
 };
 
@@ -49,7 +50,8 @@ enum {
 	{"seed", required_argument, NULL, TUN_OPT_SEED},       \
 	{"stats", no_argument, NULL, TUN_OPT_STATS},           \
 	{"trace", required_argument, NULL, TUN_OPT_TRACE},     \
-	{"no-offload", no_argument, NULL, TUN_OPT_NO_OFFLOAD}
+	{"no-offload", no_argument, NULL, TUN_OPT_NO_OFFLOAD}, \
+	{"io-threads", required_argument, NULL, TUN_OPT_IO_THREADS}
 /* clang-format on */
 
 /* The short forms, for a getopt_long option string. */
@@ -69,7 +71,9 @@ enum {
 	"  --seed N        fault injector seed [random]\n"                                         \
 	"  --stats         print counters to stderr on exit\n"                                     \
 	"  --trace FILE    write TCP's events as JSON lines (docs/TRACE.md)\n"                  \
-	"  --no-offload    plain TUN: no virtio-net header, no 64 KiB segments\n"
+	"  --no-offload    plain TUN: no virtio-net header, no 64 KiB segments\n"               \
+	"  --io-threads N  0: one thread; 1: a second thread writes to the TUN\n"             \
+	"                  device [" TUN_STACK_IO_THREADS_DEFAULT_STR ", or $TERN_IO_THREADS]\n"
 #define TUN_STACK_USAGE                                                                            \
 	TUN_STACK_USAGE_WITH("--tun NAME      ", "--addr A/P      ", "--peer A/P      ",           \
 	                     "--mtu N         ", "--pcap FILE     ")
@@ -77,10 +81,16 @@ enum {
 	TUN_STACK_USAGE_WITH("-t, --tun NAME  ", "-a, --addr A/P  ", "-p, --peer A/P  ",           \
 	                     "-m, --mtu N     ", "-w, --pcap FILE ")
 
+/* --io-threads when neither it nor TERN_IO_THREADS is given
+ * (docs/DECISIONS.md, "TUN writer thread": not the default). */
+#define TUN_STACK_IO_THREADS_DEFAULT 0
+#define TUN_STACK_IO_THREADS_DEFAULT_STR "0"
+
 typedef struct tun_stack_opts {
 	const char *prog; /* "tern cat": the prefix of every message */
 	const char *tun, *pcap, *trace;
 	uint32_t addr, peer, mtu;
+	unsigned io_threads; /* 0 or 1: a writer thread for the TUN device */
 	uint8_t prefix, peer_prefix;
 	bool have_addr, have_peer, faulty, seeded, stats, no_offload;
 	tern_fault_config fault;

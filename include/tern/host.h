@@ -47,16 +47,31 @@ int tern_tun_open(const char *name, const tern_allocator *a, tern_dev **out);
  * partial checksums on the way in and sends IPv4 TCP segments larger than
  * its MTU (tern_tun_set_mtu) as one GSO packet: give the interface
  * tso_max 65535 so TCP makes them. Errors as tern_tun_open, and those of
- * the offload ioctls (a kernel without them: open without the flag). */
-enum { TERN_TUN_OFFLOAD = 1u << 0 };
+ * the offload ioctls (a kernel without them: open without the flag).
+ *
+ * TERN_TUN_TX_THREAD: the device's writes are made by a thread of its own.
+ * Transmitting copies the packet into a 1 MiB lock-free ring (one producer:
+ * the single thread that drives the stack) and that thread writes it, so
+ * the kernel's receive path for the packet (which runs inside the write)
+ * runs beside the stack's thread. A full ring makes the transmit wait up to
+ * 100 ms for room, then drop the packet (TERN_ENOBUFS, counted in
+ * tx_drops). Errors also those of eventfd and pthread_create. */
+enum { TERN_TUN_OFFLOAD = 1u << 0, TERN_TUN_TX_THREAD = 1u << 1 };
 int tern_tun_open_flags(const char *name, const tern_allocator *a, unsigned flags,
                         tern_dev **out);
 
 /* The interface name the kernel gave the device, and its file descriptor. */
 const char *tern_tun_name(const tern_dev *tun);
 int tern_tun_fd(const tern_dev *tun);
-/* Opened with offloads? */
+/* Opened with offloads? With a writer thread (still running)? */
 bool tern_tun_offloading(const tern_dev *tun);
+bool tern_tun_threaded(const tern_dev *tun);
+
+/* Stop the writer thread (TERN_TUN_TX_THREAD) after it has written every
+ * packet queued, and join it; later packets are written inline by the
+ * caller. tern_dev_del does this too; call it first to read final
+ * statistics. No-op without a writer thread. */
+void tern_tun_stop_writer(tern_dev *tun);
 /* The link MTU (default 1500): with offloads, the size above which a TCP
  * segment leaves as a GSO packet cut to it. */
 void tern_tun_set_mtu(tern_dev *tun, uint32_t mtu);
@@ -65,6 +80,10 @@ typedef struct tern_tun_stats {
 	uint64_t tx_gso;  /* segments sent as one GSO packet (offloads) */
 	uint64_t rx_gso;  /* GSO packets the kernel handed over */
 	uint64_t rx_bad;  /* dropped: a virtio-net header pointing outside */
+	uint64_t tx_queued; /* writer thread: packets put in its ring */
+	uint64_t tx_waits;  /* transmits that waited for room in the ring */
+	uint64_t tx_drops;  /* writer thread: lost (ring full past the wait, or a
+	                       write error); none are lost otherwise */
 } tern_tun_stats;
 void tern_tun_stats_get(const tern_dev *tun, tern_tun_stats *out);
 

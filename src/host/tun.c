@@ -1,6 +1,10 @@
 /* tun.c - a layer-3 TUN device: one write(2) per transmitted packet, one
  * read(2) per received one, no packet information header.
  *
+ * With TERN_TUN_TX_THREAD the writes are made by a thread of the device's
+ * own (see "the writer thread" below), so the kernel's receive path for
+ * tern's packets runs beside tern's thread instead of inside it.
+ *
  * With offloads (TERN_TUN_OFFLOAD) every packet carries a virtio-net
  * header (IFF_VNET_HDR) and the kernel may hand over TCP segments of up to
  * 64 KiB with a partial checksum (TUNSETOFFLOAD: CSUM, TSO4, TSO6,
@@ -14,7 +18,12 @@
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -31,13 +40,38 @@
  * gets back to timers; the fd stays readable, so nothing is lost. */
 #define TUN_BATCH 256
 
+/* The writer thread's queue: a ring of TXQ_BYTES bytes holding records
+ * (a 4-byte length, the packet, padding to 8 bytes), one producer (the
+ * thread that calls the stack) and one consumer (the writer). */
+#define TXQ_BYTES ((size_t)1 << 20)
+#define TXQ_REC_HDR 8u
+#define TXQ_WRAP UINT32_MAX  /* record length: the rest of the ring is unused */
+/* How long a transmit waits for room in a full ring before it drops the
+ * packet (TERN_ENOBUFS, counted in tx_drops). */
+#define TXQ_WAIT_MS 100
+
+typedef struct tun_txq {
+	uint8_t *ring;                 /* NULL: no writer thread */
+	_Atomic size_t head;           /* bytes published; written by the producer */
+	_Atomic size_t tail;           /* bytes released; written by the consumer */
+	_Atomic int writer_asleep;     /* the writer waits on data_efd */
+	_Atomic int producer_asleep;   /* the producer waits on space_efd */
+	_Atomic bool stop;
+	int data_efd, space_efd;
+	pthread_t thread;
+	bool running;
+	_Atomic uint64_t written, drops, gso; /* the writer's counters */
+	uint64_t queued, waits, full_drops;   /* the producer's */
+} tun_txq;
+
 typedef struct tern_tun {
 	tern_dev dev; /* first: the tern_dev * is the tern_tun * */
 	tern_allocator alloc;
 	int fd;
 	bool vnet;     /* offloads: a virtio-net header on every packet */
-	uint32_t mtu;  /* larger TCP segments leave as GSO packets */
-	tern_tun_stats stats;
+	_Atomic uint32_t mtu;  /* larger TCP segments leave as GSO packets */
+	tern_tun_stats stats;  /* tx_gso: counted in txq.gso with a writer thread */
+	tun_txq txq;
 	char name[IFNAMSIZ];
 	uint8_t buf[VNET_HLEN + TUN_BUF];
 } tern_tun;
@@ -53,17 +87,18 @@ typedef struct tern_tun {
 static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 		      struct virtio_net_hdr *vh, uint8_t *hdr)
 {
+	uint32_t mtu = atomic_load_explicit(&t->mtu, memory_order_relaxed);
 	memset(vh, 0, sizeof *vh);
-	if (len <= t->mtu || len < 40 || pkt[0] >> 4 != 4 || pkt[9] != TERN_IPPROTO_TCP)
+	if (len <= mtu || len < 40 || pkt[0] >> 4 != 4 || pkt[9] != TERN_IPPROTO_TCP)
 		return 0;
 	size_t ihl = (size_t)(pkt[0] & 15) * 4, thl;
 	if (ihl < 20 || len < ihl + 20 || (thl = (size_t)(pkt[ihl + 12] >> 4) * 4) < 20 ||
-	    len <= ihl + thl || ihl + thl >= t->mtu)
+	    len <= ihl + thl || ihl + thl >= mtu)
 		return 0;
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 	vh->hdr_len = (uint16_t)(ihl + thl);
-	vh->gso_size = (uint16_t)(t->mtu - ihl - thl);
+	vh->gso_size = (uint16_t)(mtu - ihl - thl);
 	vh->csum_start = (uint16_t)ihl;
 	vh->csum_offset = 16;
 	memcpy(hdr, pkt, ihl + thl);
@@ -92,26 +127,26 @@ static bool vnet_rx(uint8_t *pkt, size_t len, const struct virtio_net_hdr *vh)
 	return true;
 }
 
-static ssize_t tun_write(tern_tun *t, const uint8_t *pkt, size_t len)
+/* *gso is set when the packet left as one GSO packet. */
+static ssize_t tun_write(const tern_tun *t, const uint8_t *pkt, size_t len, bool *gso)
 {
+	*gso = false;
 	if (!t->vnet)
 		return write(t->fd, pkt, len);
 	struct virtio_net_hdr vh;
 	uint8_t hdr[120];
 	size_t hl = vnet_tx(t, pkt, len, &vh, hdr);
 	struct iovec iov[3] = {{&vh, VNET_HLEN}, {hdr, hl}, {(void *)(pkt + hl), len - hl}};
-	if (hl)
-		t->stats.tx_gso++;
+	*gso = hl != 0;
 	ssize_t n = writev(t->fd, iov, 3);
 	return n >= (ssize_t)VNET_HLEN ? n - (ssize_t)VNET_HLEN : (n < 0 ? n : 0);
 }
 
-static int tun_transmit(tern_dev *d, const uint8_t *pkt, size_t len, tern_time now)
+/* One packet written now, by whichever thread calls. */
+static int tun_write_now(const tern_tun *t, const uint8_t *pkt, size_t len, bool *gso)
 {
-	tern_tun *t = (tern_tun *)d;
-	(void)now;
 	for (int tries = 0; tries < 4; tries++) {
-		ssize_t n = tun_write(t, pkt, len);
+		ssize_t n = tun_write(t, pkt, len, gso);
 		if (n == (ssize_t)len)
 			return 0;
 		if (n >= 0)
@@ -124,9 +159,231 @@ static int tun_transmit(tern_dev *d, const uint8_t *pkt, size_t len, tern_time n
 	return TERN_ENOBUFS;
 }
 
+/* ---- the writer thread ---------------------------------------------------------
+ *
+ * A write(2) to a TUN runs Linux's whole receive path for the packet (GRO,
+ * IP, Linux's own TCP and the ACKs or data it sends back) inside the
+ * writer's system call. With TERN_TUN_TX_THREAD, tun_transmit only copies
+ * the packet into the ring and a thread of the device makes the write, so
+ * that work runs on another core while tern's thread goes on.
+ *
+ * The ring is lock-free: the producer alone advances head, the writer
+ * alone tail (release stores, acquire loads). Neither spins: a side with
+ * nothing to do sets its *_asleep flag, looks once more, and blocks on an
+ * eventfd; the other side, after publishing, swaps the flag back and
+ * writes the eventfd only when it was set. The flag and the index are
+ * sequentially consistent on both sides, so one of the two always sees the
+ * other (no lost wake-up), and under load neither makes a system call for
+ * the hand-over. A stale eventfd count only costs one spurious pass.
+ *
+ * A full ring makes transmit wait (poll on space_efd) up to TXQ_WAIT_MS for
+ * the writer to make room, the same back-pressure the inline write gave;
+ * past that the packet is dropped, counted, and TERN_ENOBUFS returned (the
+ * stack treats it as a loss on the link). */
+
+static size_t rec_size(size_t len)
+{
+	return TXQ_REC_HDR + ((len + 7) & ~(size_t)7);
+}
+
+static void efd_signal(int efd)
+{
+	uint64_t one = 1;
+	(void)!write(efd, &one, sizeof one);
+}
+
+static void efd_clear(int efd)
+{
+	uint64_t v;
+	(void)!read(efd, &v, sizeof v);
+}
+
+/* Wake the other side if it is asleep on efd. */
+static void wake(_Atomic int *asleep, int efd)
+{
+	if (atomic_load(asleep) && atomic_exchange(asleep, 0))
+		efd_signal(efd);
+}
+
+static void writer_count(tern_tun *t, int rc, bool gso)
+{
+	if (rc < 0)
+		atomic_fetch_add_explicit(&t->txq.drops, 1, memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(&t->txq.written, 1, memory_order_relaxed);
+	if (rc == 0 && gso)
+		atomic_fetch_add_explicit(&t->txq.gso, 1, memory_order_relaxed);
+}
+
+/* Write every record between tail and head; returns how many. */
+static size_t writer_drain(tern_tun *t)
+{
+	tun_txq *q = &t->txq;
+	size_t tail = atomic_load_explicit(&q->tail, memory_order_relaxed);
+	size_t head = atomic_load_explicit(&q->head, memory_order_acquire);
+	size_t n = 0;
+	while (tail != head) {
+		size_t off = tail & (TXQ_BYTES - 1);
+		uint32_t len;
+		memcpy(&len, q->ring + off, sizeof len);
+		if (len == TXQ_WRAP) {
+			tail += TXQ_BYTES - off;
+		} else {
+			bool gso;
+			int rc = tun_write_now(t, q->ring + off + TXQ_REC_HDR, len, &gso);
+			writer_count(t, rc, gso);
+			tail += rec_size(len);
+			n++;
+		}
+		atomic_store(&q->tail, tail);
+		if (tail == head)
+			head = atomic_load_explicit(&q->head, memory_order_acquire);
+		/* A waiting producer is woken once a quarter of the ring is
+		 * free (more than any one record needs, wrap included), not
+		 * after every packet: fewer wake-ups while the ring is full. */
+		if (TXQ_BYTES - (head - tail) >= TXQ_BYTES / 4)
+			wake(&q->producer_asleep, q->space_efd);
+	}
+	return n;
+}
+
+static void *writer_main(void *arg)
+{
+	tern_tun *t = arg;
+	tun_txq *q = &t->txq;
+	for (;;) {
+		writer_drain(t);
+		/* Stop only with the ring empty: the stop flag is set after the
+		 * last packet was published, so head read after it is final. */
+		if (atomic_load(&q->stop) && atomic_load(&q->head) == atomic_load(&q->tail))
+			break;
+		atomic_store(&q->writer_asleep, 1);
+		if (atomic_load(&q->head) != atomic_load(&q->tail) || atomic_load(&q->stop)) {
+			atomic_store(&q->writer_asleep, 0);
+			continue;
+		}
+		struct pollfd pfd = {.fd = q->data_efd, .events = POLLIN};
+		(void)poll(&pfd, 1, -1);
+		efd_clear(q->data_efd);
+		atomic_store(&q->writer_asleep, 0);
+	}
+	return NULL;
+}
+
+/* Room for `need` bytes from head, waiting up to TXQ_WAIT_MS. */
+static bool txq_room(tun_txq *q, size_t head, size_t need)
+{
+	if (TXQ_BYTES - (head - atomic_load_explicit(&q->tail, memory_order_acquire)) >= need)
+		return true;
+	q->waits++;
+	tern_time until = tern_host_now() + TERN_MS(TXQ_WAIT_MS);
+	for (;;) {
+		atomic_store(&q->producer_asleep, 1);
+		if (TXQ_BYTES - (head - atomic_load(&q->tail)) >= need) {
+			atomic_store(&q->producer_asleep, 0);
+			return true;
+		}
+		tern_time now = tern_host_now();
+		if (now >= until) {
+			atomic_store(&q->producer_asleep, 0);
+			return false;
+		}
+		struct pollfd pfd = {.fd = q->space_efd, .events = POLLIN};
+		(void)poll(&pfd, 1, (int)((until - now + 999) / 1000));
+		efd_clear(q->space_efd);
+	}
+}
+
+static int txq_push(tern_tun *t, const uint8_t *pkt, size_t len)
+{
+	tun_txq *q = &t->txq;
+	size_t rec = rec_size(len);
+	if (rec > TXQ_BYTES / 2)
+		return TERN_EMSGSIZE;
+	size_t head = atomic_load_explicit(&q->head, memory_order_relaxed);
+	size_t off = head & (TXQ_BYTES - 1), end = TXQ_BYTES - off;
+	if (!txq_room(q, head, rec <= end ? rec : end + rec)) {
+		q->full_drops++;
+		return TERN_ENOBUFS;
+	}
+	if (rec > end) {
+		uint32_t wrap = TXQ_WRAP;
+		memcpy(q->ring + off, &wrap, sizeof wrap);
+		head += end;
+		off = 0;
+	}
+	uint32_t len32 = (uint32_t)len;
+	memcpy(q->ring + off, &len32, sizeof len32);
+	memcpy(q->ring + off + TXQ_REC_HDR, pkt, len);
+	atomic_store(&q->head, head + rec);
+	q->queued++;
+	wake(&q->writer_asleep, q->data_efd);
+	return 0;
+}
+
+static int txq_start(tern_tun *t)
+{
+	tun_txq *q = &t->txq;
+	if ((q->data_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0 ||
+	    (q->space_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return -errno;
+	if (!(q->ring = t->alloc.alloc(t->alloc.ctx, TXQ_BYTES)))
+		return TERN_ENOMEM;
+	/* Every signal stays with the threads that expect it (the loop's
+	 * signalfd needs SIGINT/SIGTERM blocked in every thread). */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = pthread_create(&q->thread, NULL, writer_main, t);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc)
+		return -rc;
+	q->running = true;
+	return 0;
+}
+
+/* Join the writer after it wrote everything queued; then free the ring. */
+static void txq_stop(tern_tun *t)
+{
+	tun_txq *q = &t->txq;
+	if (q->running) {
+		atomic_store(&q->stop, true);
+		efd_signal(q->data_efd);
+		pthread_join(q->thread, NULL);
+		q->running = false;
+	}
+	if (q->ring)
+		t->alloc.free(t->alloc.ctx, q->ring, TXQ_BYTES);
+	q->ring = NULL;
+	if (q->data_efd >= 0)
+		close(q->data_efd);
+	if (q->space_efd >= 0)
+		close(q->space_efd);
+	q->data_efd = q->space_efd = -1;
+}
+
+void tern_tun_stop_writer(tern_dev *tun)
+{
+	txq_stop((tern_tun *)tun);
+}
+
+static int tun_transmit(tern_dev *d, const uint8_t *pkt, size_t len, tern_time now)
+{
+	tern_tun *t = (tern_tun *)d;
+	(void)now;
+	if (t->txq.ring)
+		return txq_push(t, pkt, len);
+	bool gso;
+	int rc = tun_write_now(t, pkt, len, &gso);
+	if (rc == 0 && gso)
+		t->stats.tx_gso++;
+	return rc;
+}
+
 static void tun_del(tern_dev *d)
 {
 	tern_tun *t = (tern_tun *)d;
+	txq_stop(t);
 	close(t->fd);
 	t->alloc.free(t->alloc.ctx, t, sizeof *t);
 }
@@ -172,11 +429,16 @@ int tern_tun_open_flags(const char *name, const tern_allocator *a, unsigned flag
 	t->dev.ops = &tun_ops;
 	t->alloc = *a;
 	t->vnet = (flags & TERN_TUN_OFFLOAD) != 0;
-	t->mtu = 1500;
+	atomic_init(&t->mtu, 1500);
 	memset(&t->stats, 0, sizeof t->stats);
+	memset(&t->txq, 0, sizeof t->txq);
+	t->txq.data_efd = t->txq.space_efd = -1;
 	t->fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	int rc = t->fd < 0 ? -errno : tun_attach(t->fd, name, t->vnet, t->name);
+	if (rc == 0 && (flags & TERN_TUN_TX_THREAD))
+		rc = txq_start(t);
 	if (rc < 0) {
+		txq_stop(t);
 		if (t->fd >= 0)
 			close(t->fd);
 		a->free(a->ctx, t, sizeof *t);
@@ -203,12 +465,23 @@ bool tern_tun_offloading(const tern_dev *tun)
 
 void tern_tun_set_mtu(tern_dev *tun, uint32_t mtu)
 {
-	((tern_tun *)tun)->mtu = mtu;
+	atomic_store_explicit(&((tern_tun *)tun)->mtu, mtu, memory_order_relaxed);
+}
+
+bool tern_tun_threaded(const tern_dev *tun)
+{
+	return ((const tern_tun *)tun)->txq.running;
 }
 
 void tern_tun_stats_get(const tern_dev *tun, tern_tun_stats *out)
 {
-	*out = ((const tern_tun *)tun)->stats;
+	tern_tun *t = (tern_tun *)tun;
+	tun_txq *q = &t->txq;
+	*out = t->stats;
+	out->tx_gso += atomic_load_explicit(&q->gso, memory_order_relaxed);
+	out->tx_queued = q->queued;
+	out->tx_waits = q->waits;
+	out->tx_drops = q->full_drops + atomic_load_explicit(&q->drops, memory_order_relaxed);
 }
 
 /* One packet read into t->buf: deliver it (after the virtio-net header,
