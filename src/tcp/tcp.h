@@ -61,6 +61,14 @@ typedef struct tern_txseg {
 } tern_txseg;
 enum { TERN_SEG_SACKED = 1, TERN_SEG_LOST = 2, TERN_SEG_RETRANS = 4 };
 
+/* RACK's transmit queue: the segments in flight, oldest first, a ring of
+ * cap (a power of two) entries; allocated with the first segment and freed
+ * when it empties, so its counters are not in every TCB either. */
+typedef struct tern_txq {
+	uint32_t cap, head, len;
+	tern_txseg seg[];
+} tern_txq;
+
 /* RFC 8985 6.1's RACK state */
 typedef struct tern_rack {
 	tern_time xmit_ts, rtt;   /* of the most recently sent delivered segment */
@@ -142,17 +150,16 @@ struct tern_tcb {
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
-	tern_time ts_recent_at;        /* when TS.Recent was set: PAWS ages it out */
-	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	uint32_t ecn_recover;          /* RFC 3168: no further reduction before SND.UNA passes it */
+	tern_time ts_recent_at;        /* RFC 7323: when TS.Recent was set: PAWS ages it out */
+	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
 	/* RFC 2018 / 2883 / 6675 */
 	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
+	uint32_t recover;              /* RFC 6582 "recover" */
 	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
 	tern_rack rack;
-	tern_txseg *txq;               /* segments in flight, oldest first (a ring) */
-	uint32_t txq_cap, txq_head, txq_len;
-	uint32_t recover;              /* RFC 6582 "recover" */
+	tern_txq *txq;                 /* NULL: nothing tracked in flight */
 	/* source route of every segment (RFC 9293 3.9.1.9), NULL: none; out
 	 * of line, as few connections have one */
 	tern_ip4_srcroute *sr;

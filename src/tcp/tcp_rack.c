@@ -11,31 +11,44 @@
 
 #define TXQ_MIN 16
 
+static uint32_t qlen(const tern_tcb *tcb)
+{
+	return tcb->txq ? tcb->txq->len : 0;
+}
+
 static tern_txseg *at(const tern_tcb *tcb, uint32_t i)
 {
-	return &tcb->txq[(tcb->txq_head + i) & (tcb->txq_cap - 1)];
+	tern_txq *q = tcb->txq;
+	return &q->seg[(q->head + i) & (q->cap - 1)];
+}
+
+static size_t txq_bytes(uint32_t cap)
+{
+	return sizeof(tern_txq) + cap * sizeof(tern_txseg);
 }
 
 void tern_rack_free(tern_tcb *tcb)
 {
-	tern_mem_free(tcb->st, tcb->txq, tcb->txq_cap * sizeof *tcb->txq);
+	if (tcb->txq)
+		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
 	tcb->txq = NULL;
-	tcb->txq_cap = tcb->txq_head = tcb->txq_len = 0;
 	tcb->rack.nretrans = 0;
 }
 
 static bool grow(tern_tcb *tcb)
 {
-	uint32_t cap = tcb->txq_cap ? tcb->txq_cap * 2 : TXQ_MIN;
-	tern_txseg *q = tern_mem_alloc(tcb->st, cap * sizeof *q);
+	uint32_t len = qlen(tcb), cap = tcb->txq ? tcb->txq->cap * 2 : TXQ_MIN;
+	tern_txq *q = tern_mem_alloc(tcb->st, txq_bytes(cap));
 	if (!q)
 		return false;
-	for (uint32_t i = 0; i < tcb->txq_len; i++)
-		q[i] = *at(tcb, i);
-	tern_mem_free(tcb->st, tcb->txq, tcb->txq_cap * sizeof *q);
+	for (uint32_t i = 0; i < len; i++)
+		q->seg[i] = *at(tcb, i);
+	if (tcb->txq)
+		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
+	q->cap = cap;
+	q->head = 0;
+	q->len = len;
 	tcb->txq = q;
-	tcb->txq_cap = cap;
-	tcb->txq_head = 0;
 	return true;
 }
 
@@ -46,8 +59,8 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
 	if (!tcb->sack_ok || !seq_lt(seq, end))
 		return;
 	tern_time now = tcb->st->now;
-	uint32_t tail = tcb->txq_len ? at(tcb, tcb->txq_len - 1)->end : tcb->snd_una;
-	for (uint32_t i = 0; i < tcb->txq_len && seq_lt(seq, tail); i++) {
+	uint32_t tail = qlen(tcb) ? at(tcb, qlen(tcb) - 1)->end : tcb->snd_una;
+	for (uint32_t i = 0; i < qlen(tcb) && seq_lt(seq, tail); i++) {
 		tern_txseg *e = at(tcb, i);
 		if (!seq_lt(e->start, end))
 			break;
@@ -59,9 +72,9 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
 	}
 	if (!seq_gt(end, tail))
 		return;
-	if (tcb->txq_len == tcb->txq_cap && !grow(tcb))
+	if ((!tcb->txq || tcb->txq->len == tcb->txq->cap) && !grow(tcb))
 		return;  /* untracked: RACK only sees less, RFC 6675 still works */
-	tern_txseg *e = at(tcb, tcb->txq_len++);
+	tern_txseg *e = at(tcb, tcb->txq->len++);
 	e->start = seq_max(seq, tail);
 	e->end = end;
 	e->xmit = now;
@@ -104,7 +117,7 @@ static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
 static tern_time reo_wnd(const tern_tcb *tcb)
 {
 	uint32_t n = 0;
-	for (uint32_t i = 0; tcb->nsb && i < tcb->txq_len; i++)  /* no SACK blocks: none SACKed */
+	for (uint32_t i = 0; tcb->nsb && i < qlen(tcb); i++)  /* no SACK blocks: none SACKed */
 		n += (at(tcb, i)->flags & TERN_SEG_SACKED) != 0;
 	if (!tcb->rack.reordering_seen && (tcb->in_recovery || n >= 3))
 		return 0;
@@ -118,7 +131,7 @@ static bool detect_loss(tern_tcb *tcb)
 {
 	tern_time now = tcb->st->now, reo = reo_wnd(tcb), wait = 0;
 	bool fresh = false;
-	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+	for (uint32_t i = 0; i < qlen(tcb); i++) {
 		tern_txseg *e = at(tcb, i);
 		bool before = e->xmit < tcb->rack.xmit_ts ||
 			      (e->xmit == tcb->rack.xmit_ts && seq_lt(e->end, tcb->rack.end_seq));
@@ -155,22 +168,22 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 		tcb->rack.reo_wnd_mult++;  /* RFC 8985 6.2 step 4: D-SACK widens it */
 		tcb->rack.reo_wnd_persist = 16;
 	}
-	while (tcb->txq_len && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
+	while (qlen(tcb) && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
 		rack_update(tcb, at(tcb, 0));
 		tcb->rack.nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
-		tcb->txq_head = (tcb->txq_head + 1) & (tcb->txq_cap - 1);
-		tcb->txq_len--;
+		tcb->txq->head = (tcb->txq->head + 1) & (tcb->txq->cap - 1);
+		tcb->txq->len--;
 	}
-	if (tcb->txq_len && seq_lt(at(tcb, 0)->start, tcb->snd_una))
+	if (qlen(tcb) && seq_lt(at(tcb, 0)->start, tcb->snd_una))
 		at(tcb, 0)->start = tcb->snd_una;
-	for (uint32_t i = 0; tcb->nsb && i < tcb->txq_len; i++) {  /* SACK blocks to apply */
+	for (uint32_t i = 0; tcb->nsb && i < qlen(tcb); i++) {  /* SACK blocks to apply */
 		tern_txseg *e = at(tcb, i);
 		if (!(e->flags & TERN_SEG_SACKED) && sacked(tcb, e)) {
 			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_SACKED);
 			rack_update(tcb, e);
 		}
 	}
-	if (!tcb->txq_len && tcb->txq_cap)
+	if (tcb->txq && !tcb->txq->len)
 		tern_rack_free(tcb);  /* an idle connection holds no queue (issue 4: lean idle) */
 	return tcb->rack.xmit_ts && detect_loss(tcb);
 }
@@ -184,9 +197,9 @@ bool tern_rack_on_timer(tern_tcb *tcb)
  * losses (everything is resent from SND.UNA); RFC 8985 6.3. */
 void tern_rack_reset(tern_tcb *tcb)
 {
-	for (uint32_t i = 0; i < tcb->txq_len; i++)
+	for (uint32_t i = 0; i < qlen(tcb); i++)
 		at(tcb, i)->flags = TERN_SEG_RETRANS;
-	tcb->rack.nretrans = tcb->txq_len;
+	tcb->rack.nretrans = qlen(tcb);
 	tern_tcp_timer_clear(tcb, TCPT_RACK);
 }
 
@@ -202,7 +215,7 @@ void tern_rack_recovery_done(tern_tcb *tcb)
 uint32_t tern_rack_pipe(const tern_tcb *tcb)
 {
 	uint32_t pipe = 0;
-	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+	for (uint32_t i = 0; i < qlen(tcb); i++) {
 		const tern_txseg *e = at(tcb, i);
 		if (!(e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
 			pipe += e->end - e->start;
@@ -213,7 +226,7 @@ uint32_t tern_rack_pipe(const tern_tcb *tcb)
 /* NextSeg rule 1 with RACK: the first segment deemed lost. */
 bool tern_rack_next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
 {
-	for (uint32_t i = 0; i < tcb->txq_len; i++) {
+	for (uint32_t i = 0; i < qlen(tcb); i++) {
 		const tern_txseg *e = at(tcb, i);
 		if ((e->flags & (TERN_SEG_LOST | TERN_SEG_SACKED)) != TERN_SEG_LOST)
 			continue;
@@ -227,5 +240,5 @@ bool tern_rack_next_lost(const tern_tcb *tcb, uint32_t *seq, uint32_t *len)
 
 bool tern_rack_tracking(const tern_tcb *tcb)
 {
-	return tcb->sack_ok && tcb->txq_len > 0;
+	return tcb->sack_ok && qlen(tcb) > 0;
 }
