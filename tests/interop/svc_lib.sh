@@ -57,6 +57,9 @@ in_ns() { ip netns exec "$NS" "$@"; }
 # start_tern ARGS...: tern up in the namespace, waiting for its ready line.
 # ip netns exec execs tern itself, so $! is tern's pid.
 start_tern() {
+	# The last run's output must not count as this one's ready line: the
+	# background redirection truncates the file only once tern starts.
+	rm -f "$TMP/tern.out" "$TMP/tern.err"
 	ip netns exec "$NS" "$TERN" up --tun tern0 --addr "$TERN_ADDR/24" \
 		--peer "$PEER_ADDR/24" --stats "$@" >"$TMP/tern.out" 2>"$TMP/tern.err" &
 	TERN_PID=$!
