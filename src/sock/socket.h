@@ -22,13 +22,18 @@ typedef struct tern_tcp_knobs {
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
 
+/* The small fields are gathered so that the compiler pads little: every
+ * connection has a socket (issue 4: lean connections). */
 struct tern_socket {
 	tern_stack *st;
 	enum tern_sock_kind kind;
+	int err;                      /* pending error, TERN_E* or 0 */
 	tern_endpoint local, remote;
 	bool bound, connected;
-	int err;                      /* pending error, TERN_E* or 0 */
 	uint8_t tos, ttl;             /* IP header fields of what it sends; ttl 0 = default */
+	bool udp_csum;                /* UDP */
+	bool listening;               /* TCP */
+	bool in_port_table;           /* TCP: in the bound-port table */
 	tern_socket_cb cb;
 	void *cb_ctx;
 	struct tern_socket *hnext;    /* UDP port-table chain */
@@ -37,13 +42,10 @@ struct tern_socket {
 	/* UDP */
 	tern_pkt *rq_head, *rq_tail;  /* received datagrams, oldest first */
 	uint32_t rq_bytes, rcvbuf;
-	bool udp_csum;
 
 	/* TCP */
 	struct tern_tcb *tcb;         /* the connection, once there is one */
 	tern_tcp_knobs knobs;
-	bool listening;
-	bool in_port_table;           /* in the TCP bound-port table */
 	uint32_t backlog, synq_len, acceptq_len;
 	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
 	struct tern_tcb *synq;        /* SYN-RECEIVED children */
