@@ -252,15 +252,26 @@ size_t tern_tcp_opts_len(const tern_tcp_opts *o)
 	return opts_size(o);
 }
 
-size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
-			  uint64_t payload_sum, uint32_t src, uint32_t dst)
+/* The header's length for r with payload_len bytes behind it in cap, or 0
+ * when it cannot be built. */
+static size_t build_hlen(const tern_tcp_repr *r, size_t cap, size_t payload_len)
 {
 	if (r->opts.sack_count > TERN_TCP_MAX_SACK)
 		return 0;
 	size_t olen = opts_size(&r->opts);
 	size_t hlen = TERN_TCP_HLEN + olen;
+	/* The pseudo-header carries the segment length in 16 bits. */
 	if (olen > TCP_MAX_OPTS || hlen > cap || payload_len > cap - hlen ||
 	    payload_len > 0xffffu - hlen)
+		return 0;
+	return hlen;
+}
+
+size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
+			  uint64_t payload_sum, uint32_t src, uint32_t dst)
+{
+	size_t hlen = build_hlen(r, cap, payload_len);
+	if (!hlen)
 		return 0;
 	tcp_put_header(buf, r, hlen);
 	opts_write(buf + TERN_TCP_HLEN, &r->opts);
@@ -274,20 +285,12 @@ size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size
 size_t tern_tcp_build(uint8_t *buf, size_t cap, const tern_tcp_repr *r, const uint8_t *payload,
                       size_t payload_len, uint32_t src, uint32_t dst)
 {
-	if (r->opts.sack_count > TERN_TCP_MAX_SACK)
-		return 0;
-	size_t olen = opts_size(&r->opts);
-	size_t hlen = TERN_TCP_HLEN + olen;
-
-	/* The pseudo-header carries the segment length in 16 bits. */
-	if (olen > TCP_MAX_OPTS || hlen > cap || payload_len > cap - hlen ||
-	    payload_len > 0xffffu - hlen)
+	size_t hlen = build_hlen(r, cap, payload_len);
+	if (!hlen)
 		return 0;
 	/* Move the payload first: it may sit where the header goes. */
 	if (payload_len)
 		memmove(buf + hlen, payload, payload_len);
-	tcp_put_header(buf, r, hlen);
-	opts_write(buf + TERN_TCP_HLEN, &r->opts);
-	tern_put16(buf + 16, (uint16_t)~tcp_sum(buf, hlen + payload_len, src, dst));
-	return hlen + payload_len;
+	uint64_t sum = tern_csum_add(0, buf + hlen, payload_len);
+	return tern_tcp_build_hdr(buf, cap, r, payload_len, sum, src, dst);
 }
