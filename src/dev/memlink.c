@@ -5,9 +5,16 @@
  * only from poll, so a stack that answers a packet from inside its receive
  * path queues the answer instead of recursing into the other stack.
  */
+#include <string.h>
+
 #include "dev_int.h"
 
 #define MEMLINK_QUEUE_DEFAULT 1024u
+/* Copies of packets up to SLOT bytes (an Ethernet-sized MTU and its
+ * headroom) are kept in nodes of that one size and reused: a transfer at
+ * MTU 1500 then costs no allocation per packet. At most CACHE spare. */
+#define MEMLINK_SLOT  2048u
+#define MEMLINK_CACHE 256u
 
 struct memlink;
 
@@ -24,7 +31,43 @@ struct memlink {
 	tern_allocator a;
 	uint32_t queue_max;
 	bool polling;
+	tern_pktq_node *spare;  /* free slot-sized nodes */
+	uint32_t nspare;
 };
+
+/* A node's storage: a slot for what fits one, else exactly the packet. */
+static size_t node_cap(size_t len)
+{
+	return len <= MEMLINK_SLOT ? MEMLINK_SLOT : len;
+}
+
+static tern_pktq_node *node_get(struct memlink *l, const uint8_t *pkt, size_t len, tern_time now)
+{
+	tern_pktq_node *n = len <= MEMLINK_SLOT ? l->spare : NULL;
+	if (n) {
+		l->spare = n->next;
+		l->nspare--;
+	} else if (!(n = l->a.alloc(l->a.ctx, sizeof(*n) + node_cap(len)))) {
+		return NULL;
+	}
+	n->next = NULL;
+	n->due = now;
+	n->len = len;
+	if (len)
+		memcpy(n->data, pkt, len);
+	return n;
+}
+
+static void node_put(struct memlink *l, tern_pktq_node *n)
+{
+	if (n->len <= MEMLINK_SLOT && l->nspare < MEMLINK_CACHE) {
+		n->next = l->spare;
+		l->spare = n;
+		l->nspare++;
+		return;
+	}
+	l->a.free(l->a.ctx, n, sizeof(*n) + node_cap(n->len));
+}
 
 static struct memlink_end *memlink_peer(struct memlink_end *e)
 {
@@ -48,7 +91,7 @@ static int memlink_transmit(tern_dev *d, const uint8_t *pkt, size_t len, tern_ti
 		e->drops++;
 		return TERN_ENOBUFS;
 	}
-	n = tern_pktq_node_new(&e->link->a, pkt, len, now);
+	n = node_get(e->link, pkt, len, now);
 	if (!n)
 		return TERN_ENOMEM;
 	tern_pktq_append(&peer->rxq, n);
@@ -66,7 +109,7 @@ static void memlink_drain(struct memlink *l, struct memlink_end *e, uint32_t cou
 		if (!n)
 			return;
 		tern_dev_deliver(&e->dev, n->data, n->len, now);
-		tern_pktq_node_free(&l->a, n);
+		node_put(l, n);
 	}
 }
 
@@ -94,11 +137,18 @@ static void memlink_del(tern_dev *d)
 	struct memlink_end *e = (struct memlink_end *)d;
 	struct memlink *l = e->link;
 	tern_allocator a = l->a;
+	tern_pktq_node *n;
 
-	tern_pktq_clear(&e->rxq, &a);
+	while ((n = tern_pktq_pop(&e->rxq)) != NULL)
+		node_put(l, n);
 	e->alive = false;
-	if (!l->end[0].alive && !l->end[1].alive)
-		a.free(a.ctx, l, sizeof(*l));
+	if (l->end[0].alive || l->end[1].alive)
+		return;
+	while ((n = l->spare) != NULL) {
+		l->spare = n->next;
+		a.free(a.ctx, n, sizeof(*n) + MEMLINK_SLOT);
+	}
+	a.free(a.ctx, l, sizeof(*l));
 }
 
 static const tern_dev_ops memlink_ops = {
