@@ -25,6 +25,8 @@ typedef struct tern_pktq {
 tern_pktq_node *tern_pktq_node_new(const tern_allocator *a, const uint8_t *pkt, size_t len,
                                    tern_time due);
 void tern_pktq_node_free(const tern_allocator *a, tern_pktq_node *n);
+/* Copy pkt into n (whose storage holds at least len bytes), due at due. */
+void tern_pktq_node_fill(tern_pktq_node *n, const uint8_t *pkt, size_t len, tern_time due);
 void tern_pktq_append(tern_pktq *q, tern_pktq_node *n);
 /* Insert after every node due at or before n->due, so equal deadlines
  * leave in arrival order. */

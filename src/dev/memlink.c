@@ -5,8 +5,6 @@
  * only from poll, so a stack that answers a packet from inside its receive
  * path queues the answer instead of recursing into the other stack.
  */
-#include <string.h>
-
 #include "dev_int.h"
 
 #define MEMLINK_QUEUE_DEFAULT 1024u
@@ -50,11 +48,7 @@ static tern_pktq_node *node_get(struct memlink *l, const uint8_t *pkt, size_t le
 	} else if (!(n = l->a.alloc(l->a.ctx, sizeof(*n) + node_cap(len)))) {
 		return NULL;
 	}
-	n->next = NULL;
-	n->due = now;
-	n->len = len;
-	if (len)
-		memcpy(n->data, pkt, len);
+	tern_pktq_node_fill(n, pkt, len, now);
 	return n;
 }
 

@@ -6,18 +6,22 @@
 
 #include "dev_int.h"
 
-tern_pktq_node *tern_pktq_node_new(const tern_allocator *a, const uint8_t *pkt, size_t len,
-                                   tern_time due)
+void tern_pktq_node_fill(tern_pktq_node *n, const uint8_t *pkt, size_t len, tern_time due)
 {
-	tern_pktq_node *n = a->alloc(a->ctx, sizeof(*n) + len);
-
-	if (!n)
-		return NULL;
 	n->next = NULL;
 	n->due = due;
 	n->len = len;
 	if (len)
 		memcpy(n->data, pkt, len);
+}
+
+tern_pktq_node *tern_pktq_node_new(const tern_allocator *a, const uint8_t *pkt, size_t len,
+                                   tern_time due)
+{
+	tern_pktq_node *n = a->alloc(a->ctx, sizeof(*n) + len);
+
+	if (n)
+		tern_pktq_node_fill(n, pkt, len, due);
 	return n;
 }
 
