@@ -34,7 +34,12 @@ typedef struct bench_opts {
 	uint32_t flows;    /* fairness: only this flow count (0: 2, 10, 100) */
 	uint64_t tun_bytes; /* tun-throughput: bytes per transfer (0: 64 MiB) */
 	uint32_t repeat;    /* tun-throughput: runs of each stack (0: 3) */
+	int csum;           /* memlink-throughput: BENCH_CSUM_* */
 } bench_opts;
+
+/* memlink-throughput's checksums: both ways in one run (the figure is the
+ * offloaded one, as Linux's loopback computes none), or only one way. */
+enum { BENCH_CSUM_BOTH, BENCH_CSUM_OFFLOAD, BENCH_CSUM_SW };
 
 typedef struct bench_result {
 	const char *name, *unit;
@@ -122,6 +127,7 @@ typedef struct bench_pair_cfg {
 	uint32_t max_conns;          /* TCBs and TIME-WAIT records; 0: defaults */
 	uint32_t queue_max;          /* memlink packets per direction */
 	uint64_t seed;
+	uint32_t csum_offload;       /* both interfaces' TERN_CSUM_OFFLOAD_* */
 } bench_pair_cfg;
 
 /* Stack 0 (A, 10.0.0.1) and stack 1 (B, 10.0.0.2), each with its own

@@ -48,6 +48,7 @@ static int pair_side(bench_pair *p, const bench_pair_cfg *c, int i)
 	    .addr = i ? BENCH_ADDR_B : BENCH_ADDR_A,
 	    .prefix = 24,
 	    .mtu = c->mtu,
+	    .csum_offload = c->csum_offload,
 	};
 	int rc;
 

@@ -28,9 +28,10 @@ struct xfer {
 
 /* Both stacks, a listener on B and the client's socket on A; the
  * connection itself is opened inside the measured loop. */
-static int xfer_open(struct xfer *x, const bench_opts *o)
+static int xfer_open(struct xfer *x, const bench_opts *o, uint32_t csum_offload)
 {
-	bench_pair_cfg pc = {.mtu = o->mtu, .rcvbuf = o->rcvbuf, .sndbuf = o->sndbuf, .seed = 1};
+	bench_pair_cfg pc = {.mtu = o->mtu, .rcvbuf = o->rcvbuf, .sndbuf = o->sndbuf, .seed = 1,
+			     .csum_offload = csum_offload};
 	tern_endpoint any = {0, BENCH_PORT};
 	int rc;
 
@@ -145,7 +146,9 @@ static void xfer_stats(struct xfer *x, struct tern_xfer_stats *s)
 	s->drops = tern_memlink_drops(x->pair.dev[0]) + tern_memlink_drops(x->pair.dev[1]);
 }
 
-static int tern_throughput(const bench_opts *o, struct tern_xfer_stats *s)
+/* One transfer; csum_offload: both stacks' interfaces declare it, as
+ * Linux's loopback does (no byte of the memlink leaves memory). */
+static int tern_throughput(const bench_opts *o, uint32_t csum_offload, struct tern_xfer_stats *s)
 {
 	struct xfer *x = calloc(1, sizeof *x);
 	uint64_t want, c0, w0;
@@ -160,7 +163,7 @@ static int tern_throughput(const bench_opts *o, struct tern_xfer_stats *s)
 	rc = (!x->rbuf || bench_pattern_init(&x->pat)) ? -1 : 0;
 	want = rc ? 0 : bench_pattern_hash(&x->pat, x->total);
 	if (!rc)
-		rc = xfer_open(x, o);
+		rc = xfer_open(x, o, csum_offload);
 	c0 = bench_thread_ns();
 	w0 = bench_wall_ns();
 	if (!rc)
@@ -263,16 +266,21 @@ static void throughput_extras(bench_result *r, const struct tern_xfer_stats *t,
 
 int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 {
-	struct tern_xfer_stats t = {0};
+	struct tern_xfer_stats t = {0}, sw = {0};
 	bench_linux_stats l = {0};
 	struct bound b = {0};
+	const uint32_t offload = TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX;
 
 	r->name = "memlink-throughput";
 	r->unit = "Gbit/s/core";
 	r->peer_name = "linux-loopback";
 	r->target = ">= 3 (and bound_ratio >= 0.7)";
-	if (tern_throughput(o, &t))
+	if (o->csum != BENCH_CSUM_SW && tern_throughput(o, offload, &t))
 		return 1;
+	if (o->csum != BENCH_CSUM_OFFLOAD && tern_throughput(o, 0, &sw))
+		return 1;
+	if (o->csum == BENCH_CSUM_SW)
+		t = sw;
 	if (measure_bound(o, &b))
 		return 1;
 	if (!o->no_peer && bench_linux_throughput(o, &l))
@@ -282,6 +290,12 @@ int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 	r->met = r->peer > 0 && r->tern >= 3 * r->peer && r->tern >= 0.7 * b.bound_gbps;
 	bench_extra_num(r, "bytes", (double)o->bytes);
 	bench_extra_num(r, "mtu", o->mtu);
+	bench_extra_str(r, "csum", o->csum == BENCH_CSUM_SW ? "sw" : "offload");
+	if (o->csum == BENCH_CSUM_BOTH) {
+		bench_extra_num(r, "tern_sw_csum", sw.gbps);
+		if (r->peer > 0)
+			bench_extra_num(r, "sw_csum_ratio", sw.gbps / r->peer);
+	}
 	throughput_extras(r, &t, &b, &l);
 	return 0;
 }

@@ -57,7 +57,10 @@ static void bench_usage(FILE *f)
 		   "  --tun-bytes N   tun-throughput: bytes per transfer (default 64 MiB)\n"
 		   "  --repeat N      tun-throughput: runs of each stack, medians reported\n"
 		   "                  (default 3, at most 15)\n"
-		   "  --no-peer       measure tern only (instruction counts)\n");
+		   "  --no-peer       measure tern only (instruction counts)\n"
+		   "  --csum MODE     memlink-throughput: both (default: checksums offloaded\n"
+		   "                  as on Linux's loopback, the figure, and computed in\n"
+		   "                  software), offload, or sw\n");
 }
 
 static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -103,6 +106,17 @@ static int parse_numeric(bench_opts *o, const char *opt, const char *val)
 	return 0;
 }
 
+static bool parse_csum(const char *v, bench_opts *o)
+{
+	static const char *const modes[] = {"both", "offload", "sw"};
+	for (int m = 0; m < 3; m++)
+		if (!strcmp(v, modes[m])) {
+			o->csum = m;
+			return true;
+		}
+	return false;
+}
+
 static const bench_entry *find_bench(const char *name)
 {
 	for (size_t i = 0; i < NBENCHES; i++)
@@ -128,6 +142,8 @@ static int parse_args(int argc, char **argv, bench_opts *o, const bench_entry **
 			o->json = true;
 		} else if (!strcmp(a, "--no-peer")) {
 			o->no_peer = true;
+		} else if (!strcmp(a, "--csum") && i + 1 < argc && parse_csum(argv[i + 1], o)) {
+			i++;
 		} else if (a[0] == '-') {
 			if (i + 1 >= argc || parse_numeric(o, a, argv[i + 1])) {
 				fprintf(stderr, "tern bench: bad option '%s'\n", a);

@@ -44,9 +44,13 @@ int tern_tun_open(const char *name, const tern_allocator *a, tern_dev **out);
 /* The same with flags. TERN_TUN_OFFLOAD: a virtio-net header on every
  * packet (IFF_VNET_HDR) and the kernel's offloads (TUNSETOFFLOAD: partial
  * checksums, TCP segments of up to 64 KiB each way). The device completes
- * partial checksums on the way in and sends IPv4 TCP segments larger than
- * its MTU (tern_tun_set_mtu) as one GSO packet: give the interface
- * tso_max 65535 so TCP makes them. Errors as tern_tun_open, and those of
+ * partial checksums on the way in and checks the TCP and UDP checksums
+ * the kernel has not (dropping bad ones, counted in rx_bad_csum); it has
+ * the kernel complete the checksum of every TCP segment it sends, and
+ * sends IPv4 TCP segments larger than its MTU (tern_tun_set_mtu) as one
+ * GSO packet. Give the interface tso_max 65535 so TCP makes them, and
+ * csum_offload TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX so the stack
+ * does not do the device's checksum work again. Errors as tern_tun_open, and those of
  * the offload ioctls (a kernel without them: open without the flag).
  *
  * TERN_TUN_TX_THREAD: the device's writes are made by a thread of its own.
@@ -80,6 +84,8 @@ typedef struct tern_tun_stats {
 	uint64_t tx_gso;  /* segments sent as one GSO packet (offloads) */
 	uint64_t rx_gso;  /* GSO packets the kernel handed over */
 	uint64_t rx_bad;  /* dropped: a virtio-net header pointing outside */
+	uint64_t rx_bad_csum; /* dropped: a TCP or UDP checksum the device
+	                         checked for the stack was wrong (offloads) */
 	uint64_t tx_queued; /* writer thread: packets put in its ring */
 	uint64_t tx_waits;  /* transmits that waited for room in the ring */
 	uint64_t tx_drops;  /* writer thread: lost (ring full past the wait, or a

@@ -391,7 +391,29 @@ typedef struct tern_iface_config {
 	                        many bytes of IPv4 packet with DF and cuts them to
 	                        the MTU itself (TSO, e.g. a TUN with a virtio-net
 	                        header): TCP then sends up to this much at once */
+	uint32_t csum_offload; /* TERN_CSUM_OFFLOAD_* bits: checksum work the
+	                          device below does, so the stack skips it */
 } tern_iface_config;
+
+/* Checksum offloads (tern_iface_config.csum_offload), as a NIC or Linux's
+ * loopback declares them. Declare a bit only when the device keeps its
+ * promise; a fault injector that corrupts packets above the device breaks
+ * both (the corruption would go unnoticed).
+ *
+ * TCP_TX: the device completes the TCP checksum of every segment it sends.
+ * The stack then leaves the checksum of data segments partial (the field
+ * holds the folded pseudo-header sum, as a virtio-net NEEDS_CSUM packet),
+ * so a capture taken above the device shows them unfinished, as tcpdump
+ * on Linux does. A TUN with a virtio-net header completes them.
+ *
+ * RX: the device has verified, or vouches for, the TCP and UDP checksums
+ * of the unfragmented packets it delivers; the stack skips verifying them
+ * (datagrams it reassembles are still verified).
+ *
+ * Two stacks joined by a memlink may both declare both, as Linux's
+ * loopback does: no byte of it leaves memory. */
+#define TERN_CSUM_OFFLOAD_TCP_TX 1u
+#define TERN_CSUM_OFFLOAD_RX 2u
 
 /* Attach a device as an interface. The stack installs itself as the
  * device's receive sink (dev->up) and adds the connected route. The device

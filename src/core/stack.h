@@ -19,6 +19,7 @@ struct tern_iface {
 	char name[TERN_IFNAMSIZ];
 	uint32_t addr, mask, mtu;
 	uint32_t tso_max;  /* 0: none (tern_iface_config) */
+	uint32_t csum_offload;  /* TERN_CSUM_OFFLOAD_* (tern_iface_config) */
 };
 
 typedef struct tern_route {

@@ -78,29 +78,34 @@ typedef struct tern_tun {
 
 /* ---- offloads: the virtio-net header ---------------------------------------- */
 
-/* An IPv4 TCP segment over the MTU leaves as one GSO packet: the kernel's
- * TCP takes it whole, as if GRO had built it. Its checksum becomes partial,
- * as a virtio NIC is given it: the field holds the pseudo-header sum and
- * the header says where the rest is to be added, so the kernel need not
- * sum 64 KiB again. hdr receives the packet's IP and TCP headers with that
- * field; returns their length, or 0 when the packet goes as it is. */
+/* Every unfragmented IPv4 TCP segment leaves with its checksum partial, as
+ * a virtio NIC is given it: the field holds the pseudo-header sum and the
+ * header says where the rest is to be added, so neither tern
+ * (TERN_CSUM_OFFLOAD_TCP_TX) nor the kernel sums the payload. One over the
+ * MTU leaves as one GSO packet: the kernel's TCP takes it whole, as if GRO
+ * had built it. hdr receives the packet's IP and TCP headers with that
+ * field (whatever tern left in it); returns their length, or 0 when the
+ * packet goes as it is. */
 static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 		      struct virtio_net_hdr *vh, uint8_t *hdr)
 {
 	uint32_t mtu = atomic_load_explicit(&t->mtu, memory_order_relaxed);
 	memset(vh, 0, sizeof *vh);
-	if (len <= mtu || len < 40 || pkt[0] >> 4 != 4 || pkt[9] != TERN_IPPROTO_TCP)
+	if (len < 40 || pkt[0] >> 4 != 4 || pkt[9] != TERN_IPPROTO_TCP ||
+	    (tern_get16(pkt + 6) & 0x3fff) || tern_get16(pkt + 2) != len)
 		return 0;
 	size_t ihl = (size_t)(pkt[0] & 15) * 4, thl;
 	if (ihl < 20 || len < ihl + 20 || (thl = (size_t)(pkt[ihl + 12] >> 4) * 4) < 20 ||
-	    len <= ihl + thl || ihl + thl >= mtu)
+	    len < ihl + thl || ihl + thl >= mtu)
 		return 0;
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh->hdr_len = (uint16_t)(ihl + thl);
-	vh->gso_size = (uint16_t)(mtu - ihl - thl);
 	vh->csum_start = (uint16_t)ihl;
 	vh->csum_offset = 16;
+	vh->hdr_len = (uint16_t)(ihl + thl);
+	if (len > mtu) {
+		vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = (uint16_t)(mtu - ihl - thl);
+	}
 	memcpy(hdr, pkt, ihl + thl);
 	uint64_t ps = tern_csum_pseudo4(tern_get32(pkt + 12), tern_get32(pkt + 16),
 					TERN_IPPROTO_TCP, (uint16_t)(len - ihl));
@@ -110,13 +115,19 @@ static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 
 /* A packet from the kernel whose checksum is partial gets it completed:
  * summing from csum_start to the end, the field (which holds the
- * pseudo-header sum) included, gives the whole; tern's input then checks
- * it like any other. A GSO packet goes up whole: tern's TCP takes segments
- * of any length. Returns false for a header that points outside. */
-static bool vnet_rx(uint8_t *pkt, size_t len, const struct virtio_net_hdr *vh)
+ * pseudo-header sum) included, gives the whole; the kernel built it, so it
+ * needs no check. One with a full checksum the kernel has not verified
+ * (not DATA_VALID; it may have been forwarded from elsewhere) is checked
+ * here, so that the stack need not (TERN_CSUM_OFFLOAD_RX): a bad one is
+ * dropped (*bad_csum). A GSO packet goes up whole: tern's TCP takes
+ * segments of any length. Returns false for a packet to drop. */
+static bool vnet_rx(uint8_t *pkt, size_t len, const struct virtio_net_hdr *vh, bool *bad_csum)
 {
-	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+	*bad_csum = false;
+	if (vh->flags & VIRTIO_NET_HDR_F_DATA_VALID)
 		return true;
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return !(*bad_csum = tern_ip4_l4_csum_bad(pkt, len));
 	size_t start = vh->csum_start, at = start + vh->csum_offset;
 	if (start >= len || at + 2 > len || len < 20)
 		return false;
@@ -137,7 +148,7 @@ static ssize_t tun_write(const tern_tun *t, const uint8_t *pkt, size_t len, bool
 	uint8_t hdr[120];
 	size_t hl = vnet_tx(t, pkt, len, &vh, hdr);
 	struct iovec iov[3] = {{&vh, VNET_HLEN}, {hdr, hl}, {(void *)(pkt + hl), len - hl}};
-	*gso = hl != 0;
+	*gso = vh.gso_type != VIRTIO_NET_HDR_GSO_NONE;
 	ssize_t n = writev(t->fd, iov, 3);
 	return n >= (ssize_t)VNET_HLEN ? n - (ssize_t)VNET_HLEN : (n < 0 ? n : 0);
 }
@@ -500,8 +511,12 @@ static void tun_deliver(tern_tun *t, size_t n, tern_time now)
 	n -= VNET_HLEN;
 	if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE)
 		t->stats.rx_gso++;
-	if (!vnet_rx(pkt, n, &vh)) {
-		t->stats.rx_bad++;
+	bool bad_csum;
+	if (!vnet_rx(pkt, n, &vh, &bad_csum)) {
+		if (bad_csum)
+			t->stats.rx_bad_csum++;
+		else
+			t->stats.rx_bad++;
 		return;
 	}
 	tern_dev_deliver(&t->dev, pkt, n, now);

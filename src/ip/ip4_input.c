@@ -93,6 +93,8 @@ void tern_ip4_input(tern_stack *st, struct tern_iface *ifc, const uint8_t *pkt, 
 		tern_reasm_input(st, ifc, &ip, pkt);
 		return;
 	}
+	/* A device can vouch only for the packets it saw whole. */
+	ip.l4_csum_ok = (ifc->csum_offload & TERN_CSUM_OFFLOAD_RX) != 0;
 	tern_ip4_deliver(st, ifc, &ip, pkt, ip.total_len);
 }
 

@@ -19,7 +19,8 @@ static void iface_rx(void *ctx, const uint8_t *pkt, size_t len, tern_time now)
 int tern_iface_add(tern_stack *st, const tern_iface_config *ic, tern_dev *dev, tern_iface **out)
 {
 	if (!st || !ic || !dev || ic->prefix > 32 || ic->mtu < 68 || ic->mtu > 65535 ||
-	    (ic->tso_max && (ic->tso_max < ic->mtu || ic->tso_max > 65535)))
+	    (ic->tso_max && (ic->tso_max < ic->mtu || ic->tso_max > 65535)) ||
+	    (ic->csum_offload & ~(TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX)))
 		return TERN_EINVAL;
 	if (tern_ip4_local_iface(st, ic->addr))
 		return TERN_EEXIST;
@@ -33,6 +34,7 @@ int tern_iface_add(tern_stack *st, const tern_iface_config *ic, tern_dev *dev, t
 	ifc->mask = prefix_mask(ic->prefix);
 	ifc->mtu = ic->mtu;
 	ifc->tso_max = ic->tso_max;
+	ifc->csum_offload = ic->csum_offload;
 	if (ic->name) {
 		size_t n = strlen(ic->name);
 		memcpy(ifc->name, ic->name, n < TERN_IFNAMSIZ - 1 ? n : TERN_IFNAMSIZ - 1);

@@ -823,7 +823,8 @@ void tern_tcp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr 
 	TERN_COUNT(st, tcp_in_segs);
 	seg_in s;
 	s.ip = ip;
-	if (tern_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &s.h) != TERN_WIRE_OK) {
+	if (tern_tcp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, !ip->l4_csum_ok,
+			   &s.h) != TERN_WIRE_OK) {
 		TERN_COUNT(st, tcp_in_errs);
 		return;
 	}

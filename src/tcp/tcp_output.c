@@ -68,6 +68,30 @@ static uint8_t ecn_flags(tern_tcb *tcb, uint8_t flags, bool fresh_data)
 	return f;
 }
 
+/* The packet of segment h with len bytes from seq: the payload goes from
+ * the send ring straight to its place behind the header, summed for the
+ * checksum on the way (one pass), or only copied when the device completes
+ * the checksum (TERN_CSUM_OFFLOAD_TCP_TX). NULL when no packet can be had. */
+static tern_pkt *seg_pkt(tern_tcb *tcb, uint32_t seq, uint32_t len, const tern_tcp_repr *h)
+{
+	uint32_t hdr = TERN_TCP_HLEN + (uint32_t)tern_tcp_opts_len(&h->opts);
+	tern_pkt *p = tern_pkt_alloc(tcb->st, TERN_PKT_HEADROOM, hdr + len);
+	if (!p)
+		return NULL;
+	uint32_t off = seq - tcb->snd_una;
+	if (tcb->csum_tx_off) {
+		if (len)
+			tern_sndbuf_read(&tcb->snd, off, p->data + hdr, len);
+		p->len = (uint32_t)tern_tcp_build_hdr_partial(p->data, hdr + len, h, len,
+							      tcb->local.addr, tcb->remote.addr);
+		return p;
+	}
+	uint64_t sum = len ? tern_sndbuf_read_csum(&tcb->snd, off, p->data + hdr, len) : 0;
+	p->len = (uint32_t)tern_tcp_build_hdr(p->data, hdr + len, h, len, sum, tcb->local.addr,
+					      tcb->remote.addr);
+	return p;
+}
+
 int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 {
 	tern_stack *st = tcb->st;
@@ -100,16 +124,9 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 		h.flags |= TERN_TCP_URG;
 		h.urp = (uint16_t)(up > 65535 ? 65535 : up);
 	}
-	/* The payload goes from the send ring straight to its place behind
-	 * the header, summed for the checksum on the way: one pass. */
-	uint32_t hdr = TERN_TCP_HLEN + (uint32_t)tern_tcp_opts_len(&h.opts);
-	tern_pkt *p = tern_pkt_alloc(st, TERN_PKT_HEADROOM, hdr + len);
+	tern_pkt *p = seg_pkt(tcb, seq, len, &h);
 	if (!p)
 		return TERN_ENOBUFS;
-	uint64_t sum = len ? tern_sndbuf_read_csum(&tcb->snd, seq - tcb->snd_una, p->data + hdr, len)
-			   : 0;
-	p->len = (uint32_t)tern_tcp_build_hdr(p->data, hdr + len, &h, len, sum, tcb->local.addr,
-					      tcb->remote.addr);
 	/* RFC 3168 6.1.4-6.1.5: ECT(0) only on new data, never on SYNs,
 	 * pure ACKs or retransmissions */
 	uint8_t tos = (uint8_t)(tcb->tos & ~TERN_IP4_ECN_MASK);

@@ -55,6 +55,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	/* RFC 9293 3.7.1: MSS = MTU - fixed IP and TCP headers */
 	tcb->rmss = (uint16_t)(mtu - TERN_IP4_HLEN - TERN_TCP_HLEN);
 	tcb->tso_max = ifc ? (uint16_t)ifc->tso_max : 0;
+	tcb->csum_tx_off = ifc && (ifc->csum_offload & TERN_CSUM_OFFLOAD_TCP_TX);
 	tcb->smss = 536;
 	tcb->ccs.mss = tcb->smss;
 	tern_tcp_opt_init(tcb);

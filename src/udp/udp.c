@@ -176,7 +176,7 @@ void tern_udp_input(tern_stack *st, struct tern_iface *ifc, const tern_ip4_repr 
 {
 	(void)ifc;
 	tern_udp_repr u;
-	if (tern_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, true, &u) != TERN_WIRE_OK) {
+	if (tern_udp_parse(ip->payload, ip->payload_len, ip->src, ip->dst, !ip->l4_csum_ok, &u) != TERN_WIRE_OK) {
 		TERN_COUNT(st, udp_in_errors);
 		return;
 	}

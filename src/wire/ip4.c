@@ -50,6 +50,7 @@ int tern_ip4_parse(const uint8_t *buf, size_t len, bool verify_csum, tern_ip4_re
 	out->options = buf + TERN_IP4_HLEN;
 	out->payload = buf + hlen;
 	out->payload_len = tot - hlen;
+	out->l4_csum_ok = false;
 	return TERN_WIRE_OK;
 }
 

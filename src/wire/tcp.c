@@ -267,14 +267,37 @@ static size_t build_hlen(const tern_tcp_repr *r, size_t cap, size_t payload_len)
 	return hlen;
 }
 
+/* Header and options for a payload of payload_len; the header length, or
+ * 0 when it does not fit. The checksum field is left 0. */
+static size_t put_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len)
+{
+	size_t hlen = build_hlen(r, cap, payload_len);
+	if (hlen) {
+		tcp_put_header(buf, r, hlen);
+		opts_write(buf + TERN_TCP_HLEN, &r->opts);
+	}
+	return hlen;
+}
+
+size_t tern_tcp_build_hdr_partial(uint8_t *buf, size_t cap, const tern_tcp_repr *r,
+				  size_t payload_len, uint32_t src, uint32_t dst)
+{
+	size_t hlen = put_hdr(buf, cap, r, payload_len);
+	if (!hlen)
+		return 0;
+	/* Summing from the TCP header to the end, this field included, and
+	 * storing the complement completes it (virtio-net NEEDS_CSUM). */
+	uint64_t acc = tern_csum_pseudo4(src, dst, TERN_IPPROTO_TCP, (uint16_t)(hlen + payload_len));
+	tern_put16(buf + 16, tern_csum_fold(acc));
+	return hlen + payload_len;
+}
+
 size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
 			  uint64_t payload_sum, uint32_t src, uint32_t dst)
 {
-	size_t hlen = build_hlen(r, cap, payload_len);
+	size_t hlen = put_hdr(buf, cap, r, payload_len);
 	if (!hlen)
 		return 0;
-	tcp_put_header(buf, r, hlen);
-	opts_write(buf + TERN_TCP_HLEN, &r->opts);
 	uint64_t acc = tern_csum_pseudo4(src, dst, TERN_IPPROTO_TCP, (uint16_t)(hlen + payload_len));
 	acc = tern_csum_add(acc, buf, hlen);
 	acc += tern_csum_fold(payload_sum);

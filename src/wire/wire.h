@@ -87,6 +87,8 @@ typedef struct tern_ip4_repr {
 	const uint8_t *options; /* hlen - 20 bytes */
 	const uint8_t *payload; /* total_len - hlen bytes */
 	size_t payload_len;
+	bool l4_csum_ok;        /* the device vouched for the TCP/UDP checksum
+	                           (TERN_CSUM_OFFLOAD_RX); the parser sets false */
 } tern_ip4_repr;
 
 /* Validate version, IHL, total length (<= len; trailing bytes beyond
@@ -237,6 +239,17 @@ size_t tern_tcp_opts_len(const tern_tcp_opts *o);
  * segment's length or 0, as tern_tcp_build. */
 size_t tern_tcp_build_hdr(uint8_t *buf, size_t cap, const tern_tcp_repr *r, size_t payload_len,
 			  uint64_t payload_sum, uint32_t src, uint32_t dst);
+/* As tern_tcp_build_hdr, for a device that completes the checksum
+ * (TERN_CSUM_OFFLOAD_TCP_TX): the payload is not summed, and the checksum
+ * field holds the folded pseudo-header sum. */
+size_t tern_tcp_build_hdr_partial(uint8_t *buf, size_t cap, const tern_tcp_repr *r,
+				  size_t payload_len, uint32_t src, uint32_t dst);
+
+/* True when pkt is an unfragmented IPv4 TCP or UDP packet whose transport
+ * checksum is wrong (a UDP checksum of 0 is none, RFC 768); false for
+ * anything else, which the stack's own parsers judge. For devices that
+ * verify checksums on the stack's behalf (TERN_CSUM_OFFLOAD_RX). */
+bool tern_ip4_l4_csum_bad(const uint8_t *pkt, size_t len);
 /* Parse a segment (the IP payload); verify the checksum with the pseudo-
  * header when verify_csum. */
 int tern_tcp_parse(const uint8_t *buf, size_t len, uint32_t src, uint32_t dst,

@@ -464,7 +464,7 @@ static void create_stack(run *r)
 		r->cfg.secret[i] = (uint8_t)(0x3c + i);
 	r->dev.ops = &cap_ops;
 	if (tern_stack_new(&r->cfg, &r->st) == 0) {
-		tern_iface_config ic = {"cf0", US_ADDR, 24, 1500, 0};
+		tern_iface_config ic = {"cf0", US_ADDR, 24, 1500, 0, 0};
 		if (tern_iface_add(r->st, &ic, &r->dev, &r->ifc) != 0)
 			r->ifc = NULL;
 	}

@@ -308,7 +308,7 @@ static inline int fz_stack_new(tern_config *cfg, fz_alloc *a, uint64_t *seed, fz
 	int rc = tern_stack_new(cfg, st);
 	if (rc)
 		return rc;
-	tern_iface_config ic = {"fz0", addr, 24, mtu, 0};
+	tern_iface_config ic = {"fz0", addr, 24, mtu, 0, 0};
 	rc = tern_iface_add(*st, &ic, &cap->dev, ifc);
 	if (rc) {
 		tern_stack_del(*st);

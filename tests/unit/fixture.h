@@ -77,8 +77,10 @@ static inline void fx_clear(fixture *f)
 	f->nout = 0;
 }
 
-/* addr/prefix for the stack's interface; cfg may adjust limits. */
-static inline int fx_init_cfg(fixture *f, uint32_t addr, uint8_t prefix, uint32_t mtu, tern_config *cfg)
+/* addr/prefix for the stack's interface, with the checksum offloads
+ * csum_offload (TERN_CSUM_OFFLOAD_*); cfg may adjust limits. */
+static inline int fx_init_ifc(fixture *f, uint32_t addr, uint8_t prefix, uint32_t mtu,
+			      uint32_t csum_offload, tern_config *cfg)
 {
 	memset(f, 0, sizeof *f);
 	f->dev.ops = &fx_ops;
@@ -93,18 +95,29 @@ static inline int fx_init_cfg(fixture *f, uint32_t addr, uint8_t prefix, uint32_
 	int rc = tern_stack_new(cfg, &f->st);
 	if (rc)
 		return rc;
-	tern_iface_config ic = {"fx0", addr, prefix, mtu, 0};
+	tern_iface_config ic = {"fx0", addr, prefix, mtu, 0, csum_offload};
 	return tern_iface_add(f->st, &ic, &f->dev, &f->ifc);
 }
 
-static inline int fx_init(fixture *f, uint32_t addr, uint32_t mtu)
+/* addr/prefix for the stack's interface; cfg may adjust limits. */
+static inline int fx_init_cfg(fixture *f, uint32_t addr, uint8_t prefix, uint32_t mtu, tern_config *cfg)
+{
+	return fx_init_ifc(f, addr, prefix, mtu, 0, cfg);
+}
+
+static inline int fx_init_offload(fixture *f, uint32_t addr, uint32_t mtu, uint32_t csum_offload)
 {
 	tern_config cfg;
 	tern_config_init(&cfg);
 	/* Tests reason about the 64 KiB default buffer and its window field:
 	 * receive-buffer auto-tuning is off unless a test turns it on. */
 	cfg.tcp_rcvbuf_max = cfg.tcp_rcvbuf;
-	return fx_init_cfg(f, addr, 24, mtu, &cfg);
+	return fx_init_ifc(f, addr, 24, mtu, csum_offload, &cfg);
+}
+
+static inline int fx_init(fixture *f, uint32_t addr, uint32_t mtu)
+{
+	return fx_init_offload(f, addr, mtu, 0);
 }
 
 static inline void fx_fini(fixture *f)

@@ -56,15 +56,21 @@ static inline void pair_collect(pair *p)
 	}
 }
 
-static inline int pair_init(pair *p, tern_time delay)
+/* Both interfaces with the checksum offloads csum_offload. */
+static inline int pair_init_offload(pair *p, tern_time delay, uint32_t csum_offload)
 {
 	memset(p, 0, sizeof *p);
 	p->delay = delay;
-	if (fx_init(&p->side[0], TERN_IP4(192, 0, 2, 1), 1500) ||
-	    fx_init(&p->side[1], TERN_IP4(192, 0, 2, 2), 1500))
+	if (fx_init_offload(&p->side[0], TERN_IP4(192, 0, 2, 1), 1500, csum_offload) ||
+	    fx_init_offload(&p->side[1], TERN_IP4(192, 0, 2, 2), 1500, csum_offload))
 		return -1;
 	p->side[1].seed ^= 0x1234567;
 	return 0;
+}
+
+static inline int pair_init(pair *p, tern_time delay)
+{
+	return pair_init_offload(p, delay, 0);
 }
 
 static inline tern_stack *pair_st(pair *p, int s) { return p->side[s].st; }

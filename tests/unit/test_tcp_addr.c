@@ -34,7 +34,7 @@ TT_TEST(test_listener_bound_to_one_address_answers_only_there)
 	TT_EQ(fx_init(&f, FX_US, 1500), 0);
 	memset(&second, 0, sizeof second);
 	second.dev.ops = f.dev.ops;
-	tern_iface_config ic = {"fx1", US2, 24, 1500, 0};
+	tern_iface_config ic = {"fx1", US2, 24, 1500, 0, 0};
 	tern_iface *i2;
 	TT_EQ(tern_iface_add(f.st, &ic, &second.dev, &i2), 0);
 	tern_socket *l;
@@ -59,7 +59,7 @@ TT_TEST(test_client_bound_to_an_address_sends_from_it)
 	TT_EQ(fx_init(&f, FX_US, 1500), 0);
 	memset(&second, 0, sizeof second);
 	second.dev.ops = f.dev.ops;
-	tern_iface_config ic = {"fx1", US2, 24, 1500, 0};
+	tern_iface_config ic = {"fx1", US2, 24, 1500, 0, 0};
 	tern_iface *i2;
 	TT_EQ(tern_iface_add(f.st, &ic, &second.dev, &i2), 0);
 	tern_route_add(f.st, 0, 0, PEER2, i2);  /* default route via the second link */
