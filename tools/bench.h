@@ -37,8 +37,10 @@ typedef struct bench_opts {
 	int csum;           /* memlink-throughput: BENCH_CSUM_* */
 } bench_opts;
 
-/* memlink-throughput's checksums: both ways in one run (the figure is the
- * offloaded one, as Linux's loopback computes none), or only one way. */
+/* memlink-throughput's ways (tools/bench_throughput.c): all in one run
+ * (the figure is with checksums offloaded, as Linux's loopback computes
+ * none, and zero-copy reads), or only that one, or only software checksums
+ * with copying reads. */
 enum { BENCH_CSUM_BOTH, BENCH_CSUM_OFFLOAD, BENCH_CSUM_SW };
 
 typedef struct bench_result {

@@ -22,6 +22,7 @@ struct xfer {
 	bench_hash hash;
 	uint64_t total, sent, received;
 	uint32_t chunk;
+	bool zero_copy;  /* the receiver reads in place (tern_socket_recv_view) */
 	bool shut, eof;
 	uint8_t *rbuf;
 };
@@ -81,13 +82,17 @@ static bool xfer_recv(struct xfer *x)
 	if (!x->srv && tern_socket_accept(x->lis, &x->srv, NULL) == 0)
 		moved = true;
 	while (x->srv && !x->eof) {
-		int n = tern_socket_recv(x->srv, x->rbuf, x->chunk, 0);
+		const void *at = x->rbuf;
+		int n = x->zero_copy ? tern_socket_recv_view(x->srv, &at)
+				     : tern_socket_recv(x->srv, x->rbuf, x->chunk, 0);
 
 		if (n < 0)
 			break;
 		if (n == 0)
 			x->eof = true;
-		bench_hash_update_timed(&x->hash, x->rbuf, (size_t)n);
+		bench_hash_update_timed(&x->hash, at, (size_t)n);
+		if (x->zero_copy && n > 0)
+			tern_socket_recv_done(x->srv, (size_t)n);
 		x->received += (uint64_t)n;
 		moved = true;
 	}
@@ -146,10 +151,16 @@ static void xfer_stats(struct xfer *x, struct tern_xfer_stats *s)
 	s->drops = tern_memlink_drops(x->pair.dev[0]) + tern_memlink_drops(x->pair.dev[1]);
 }
 
-/* One transfer; csum_offload: both stacks' interfaces declare it, as
- * Linux's loopback does (no byte of the memlink leaves memory). */
-static int tern_throughput(const bench_opts *o, uint32_t csum_offload, struct tern_xfer_stats *s)
+/* The ways tern is run: checksums offloaded on both interfaces, as Linux's
+ * loopback does (no byte of the memlink leaves memory), and the receiver
+ * reading in place (the issue's one copy out) or copying out with
+ * tern_socket_recv; or everything in software, copying out. */
+enum xfer_way { XFER_OFFLOAD_VIEW, XFER_OFFLOAD_COPY, XFER_SW_COPY };
+
+static int tern_throughput(const bench_opts *o, enum xfer_way way, struct tern_xfer_stats *s)
 {
+	uint32_t csum_offload = way == XFER_SW_COPY ? 0
+						   : TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX;
 	struct xfer *x = calloc(1, sizeof *x);
 	uint64_t want, c0, w0;
 	int rc;
@@ -158,6 +169,7 @@ static int tern_throughput(const bench_opts *o, uint32_t csum_offload, struct te
 		return -1;
 	x->total = o->bytes;
 	x->chunk = o->chunk;
+	x->zero_copy = way == XFER_OFFLOAD_VIEW;
 	x->rbuf = malloc(o->chunk);
 	bench_hash_init(&x->hash);
 	rc = (!x->rbuf || bench_pattern_init(&x->pat)) ? -1 : 0;
@@ -266,18 +278,19 @@ static void throughput_extras(bench_result *r, const struct tern_xfer_stats *t,
 
 int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 {
-	struct tern_xfer_stats t = {0}, sw = {0};
+	struct tern_xfer_stats t = {0}, cp = {0}, sw = {0};
 	bench_linux_stats l = {0};
 	struct bound b = {0};
-	const uint32_t offload = TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX;
 
 	r->name = "memlink-throughput";
 	r->unit = "Gbit/s/core";
 	r->peer_name = "linux-loopback";
 	r->target = ">= 3 (and bound_ratio >= 0.7)";
-	if (o->csum != BENCH_CSUM_SW && tern_throughput(o, offload, &t))
+	if (o->csum != BENCH_CSUM_SW && tern_throughput(o, XFER_OFFLOAD_VIEW, &t))
 		return 1;
-	if (o->csum != BENCH_CSUM_OFFLOAD && tern_throughput(o, 0, &sw))
+	if (o->csum == BENCH_CSUM_BOTH && tern_throughput(o, XFER_OFFLOAD_COPY, &cp))
+		return 1;
+	if (o->csum != BENCH_CSUM_OFFLOAD && tern_throughput(o, XFER_SW_COPY, &sw))
 		return 1;
 	if (o->csum == BENCH_CSUM_SW)
 		t = sw;
@@ -290,11 +303,15 @@ int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 	r->met = r->peer > 0 && r->tern >= 3 * r->peer && r->tern >= 0.7 * b.bound_gbps;
 	bench_extra_num(r, "bytes", (double)o->bytes);
 	bench_extra_num(r, "mtu", o->mtu);
-	bench_extra_str(r, "csum", o->csum == BENCH_CSUM_SW ? "sw" : "offload");
+	bench_extra_str(r, "way", o->csum == BENCH_CSUM_SW ? "sw-csum,recv-copy"
+							  : "csum-offload,recv-view");
 	if (o->csum == BENCH_CSUM_BOTH) {
-		bench_extra_num(r, "tern_sw_csum", sw.gbps);
-		if (r->peer > 0)
-			bench_extra_num(r, "sw_csum_ratio", sw.gbps / r->peer);
+		bench_extra_num(r, "tern_recv_copy", cp.gbps);
+		bench_extra_num(r, "tern_sw_csum_recv_copy", sw.gbps);
+		if (r->peer > 0) {
+			bench_extra_num(r, "recv_copy_ratio", cp.gbps / r->peer);
+			bench_extra_num(r, "sw_csum_recv_copy_ratio", sw.gbps / r->peer);
+		}
 	}
 	throughput_extras(r, &t, &b, &l);
 	return 0;

@@ -58,9 +58,11 @@ static void bench_usage(FILE *f)
 		   "  --repeat N      tun-throughput: runs of each stack, medians reported\n"
 		   "                  (default 3, at most 15)\n"
 		   "  --no-peer       measure tern only (instruction counts)\n"
-		   "  --csum MODE     memlink-throughput: both (default: checksums offloaded\n"
-		   "                  as on Linux's loopback, the figure, and computed in\n"
-		   "                  software), offload, or sw\n");
+		   "  --csum MODE     memlink-throughput: both (default; the figure with\n"
+		   "                  checksums offloaded as on Linux's loopback and the\n"
+		   "                  receiver reading in place, beside it the same copying\n"
+		   "                  out, and checksums in software copying out), offload\n"
+		   "                  (only the first), or sw (only the last)\n");
 }
 
 static bool parse_num(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -4,13 +4,10 @@
  * receive window instead of growing tern's memory. */
 #include "svc.h"
 
-#define ECHO_CHUNK    16384
 #define ECHO_STEP_MAX (256 * 1024)
 
 typedef struct echo_state {
-	uint8_t buf[ECHO_CHUNK];
-	size_t len, off; /* buf[off..len) still to send */
-	bool eof;        /* the client finished sending */
+	bool eof; /* the client finished sending */
 } echo_state;
 
 static int echo_open(void *state, tern_socket *s, const svc_env *env)
@@ -21,31 +18,31 @@ static int echo_open(void *state, tern_socket *s, const svc_env *env)
 	return tern_socket_setopt(s, TERN_SO_NODELAY, 1);
 }
 
+/* The received bytes go back from where they lie in the receive ring, and
+ * only what the send ring took is consumed: one copy a byte, and a client
+ * that does not read stops its own sending through tern's window. */
 static enum svc_next echo_step(void *state, tern_socket *s)
 {
 	echo_state *e = state;
 	for (size_t moved = 0; moved < ECHO_STEP_MAX;) {
-		int n;
-		if (e->off < e->len) {
-			n = tern_socket_send(s, e->buf + e->off, e->len - e->off, 0);
-			if (n == TERN_EAGAIN)
-				return SVC_WAIT;
-			if (n < 0)
-				return SVC_ABORT;
-			e->off += (size_t)n;
-			moved += (size_t)n;
-			continue;
-		}
 		if (e->eof)
 			return SVC_CLOSE;
-		n = tern_socket_recv(s, e->buf, sizeof e->buf, 0);
+		const void *at;
+		int n = tern_socket_recv_view(s, &at);
 		if (n == TERN_EAGAIN)
 			return SVC_WAIT;
 		if (n < 0)
 			return SVC_ABORT;
-		e->eof = n == 0;
-		e->off = 0;
-		e->len = (size_t)n;
+		if (n == 0) {
+			e->eof = true;
+			continue;
+		}
+		int k = tern_socket_send(s, at, (size_t)n, 0);
+		if (k == TERN_EAGAIN)
+			return SVC_WAIT;
+		if (k < 0 || tern_socket_recv_done(s, (size_t)k) < 0)
+			return SVC_ABORT;
+		moved += (size_t)k;
 	}
 	return SVC_MORE;
 }

@@ -568,6 +568,33 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags);
  * error. */
 int tern_socket_recv(tern_socket *s, void *buf, size_t cap, int flags);
 
+/* Zero-copy SEND and RECEIVE (TCP; smoltcp's send/recv with a closure, in
+ * two calls): the application works in the connection's own rings, so a
+ * byte is copied once by the stack on the way in (ring to packet) and once
+ * on the way out (packet to ring). A view stays valid only until the next
+ * call into the stack (input, poll, or any call on a socket of it): an ACK
+ * or a read may release or move the ring.
+ *
+ * tern_socket_send_view: *buf points at free space in the send ring;
+ * returns its length (> 0; the ring may have more after it wraps), or the
+ * errors of tern_socket_send (TERN_EAGAIN when full), TERN_EOPNOTSUPP
+ * (UDP). Write up to that many bytes there, then tern_socket_send_done(s,
+ * n) queues them and sends as tern_socket_send would (no urgent data).
+ * send_done with n = 0 queues nothing (and releases storage the view took
+ * for nothing). Errors of send_done: those of send_view, TERN_EINVAL when n
+ * is more than the view gave. */
+int tern_socket_send_view(tern_socket *s, void **buf);
+int tern_socket_send_done(tern_socket *s, size_t n);
+
+/* tern_socket_recv_view: *data points at the unread in-order bytes at the
+ * front of the receive ring; returns how many (> 0; more may follow where
+ * the ring wraps), 0 at end of stream, or the errors of tern_socket_recv,
+ * TERN_EOPNOTSUPP (UDP). Nothing is consumed until
+ * tern_socket_recv_done(s, n), which consumes n of them (and opens the
+ * window as a read does); TERN_EINVAL when n is more than the view gave. */
+int tern_socket_recv_view(tern_socket *s, const void **data);
+int tern_socket_recv_done(tern_socket *s, size_t n);
+
 enum { TERN_SHUT_RD = 1, TERN_SHUT_WR = 2, TERN_SHUT_RDWR = 3 };
 /* Half-close: SHUT_WR sends FIN after the queued data; reading goes on.
  * Errors: TERN_ENOTCONN, TERN_EINVAL. */

@@ -207,6 +207,33 @@ int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, s
 	return (int)take;
 }
 
+int tern_sndbuf_reserve(struct tern_stack *st, tern_sndbuf *b, uint8_t **out)
+{
+	*out = NULL;
+	if (tern_sndbuf_space(b) == 0)
+		return 0;
+	if (!b->mem) {
+		bool refused;
+		b->mem = ring_alloc(st, b->cap, true, &refused);
+		if (!b->mem)
+			return refused ? 0 : TERN_ENOMEM;
+		b->head = 0;
+	}
+	uint32_t tail = ring_idx(b->cap, b->head, b->len);
+	/* Free space runs from the tail to the end of storage, or, once the
+	 * bytes held wrap, from the tail to the head. */
+	uint32_t run = tail >= b->head && b->len < b->cap ? b->cap - tail : b->head - tail;
+	*out = b->mem + tail;
+	return (int)run;
+}
+
+void tern_sndbuf_commit(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
+{
+	b->len += n;
+	if (b->len == 0)
+		sndbuf_release(st, b);  /* reserved, nothing written: no storage kept */
+}
+
 void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n)
 {
 	/* The contract says off + n <= len; a caller that breaks it gets the
@@ -454,13 +481,28 @@ uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint
 	if (n == 0)
 		return 0;
 	ring_get(b->mem, b->cap, b->head, out, n);
-	if (!peek) {
-		b->head = ring_idx(b->cap, b->head, n);
-		b->len -= n;
-		rcvbuf_release_if_empty(st, b);
-		prune_update(st, b);  /* what is left may be out of order only */
-	}
+	if (!peek)
+		tern_rcvbuf_consume(st, b, n);
 	return n;
+}
+
+uint32_t tern_rcvbuf_view(const tern_rcvbuf *b, const uint8_t **out)
+{
+	uint32_t run = b->cap - b->head;
+	*out = b->len ? b->mem + b->head : NULL;
+	return b->len < run ? b->len : run;
+}
+
+void tern_rcvbuf_consume(struct tern_stack *st, tern_rcvbuf *b, uint32_t n)
+{
+	if (n > b->len)
+		n = b->len;
+	if (n == 0)
+		return;
+	b->head = ring_idx(b->cap, b->head, n);
+	b->len -= n;
+	rcvbuf_release_if_empty(st, b);
+	prune_update(st, b);  /* what is left may be out of order only */
 }
 
 uint32_t tern_rcvbuf_prune_ooo(struct tern_stack *st, tern_rcvbuf *b)

@@ -84,6 +84,14 @@ static inline uint32_t tern_sndbuf_space(const tern_sndbuf *b) { return b->cap -
  * stack-wide limit refuses storage) or TERN_ENOMEM when the allocator
  * refused it. */
 int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n);
+/* Zero-copy writing: *out points at the free bytes contiguous at the
+ * tail (storage allocated if need be, as tern_sndbuf_write would); returns
+ * how many (0 when full, or when the stack-wide limit refuses storage) or
+ * TERN_ENOMEM. Valid until the ring next changes. */
+int tern_sndbuf_reserve(struct tern_stack *st, tern_sndbuf *b, uint8_t **out);
+/* n bytes (at most what reserve gave) written there join the ring; with
+ * none held, the storage is released. */
+void tern_sndbuf_commit(struct tern_stack *st, tern_sndbuf *b, uint32_t n);
 /* Copy n bytes starting at offset off (off + n <= len) into out. */
 void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
 /* The same, and the bytes' sum for the Internet checksum, taken in the
@@ -110,6 +118,12 @@ int tern_rcvbuf_place(struct tern_stack *st, tern_rcvbuf *b, uint32_t off, const
 		      uint32_t n);
 /* Copy up to n in-order bytes out; consume them unless peek. Returns bytes. */
 uint32_t tern_rcvbuf_read(struct tern_stack *st, tern_rcvbuf *b, void *out, uint32_t n, bool peek);
+/* Zero-copy reading: *out points at the unread in-order bytes contiguous
+ * at the head (NULL when none); returns how many. Valid until the ring
+ * next changes. */
+uint32_t tern_rcvbuf_view(const tern_rcvbuf *b, const uint8_t **out);
+/* Consume n in-order bytes (at most len) from the head, as a read does. */
+void tern_rcvbuf_consume(struct tern_stack *st, tern_rcvbuf *b, uint32_t n);
 /* Grow the ring to cap bytes (auto-tuning), keeping what it holds. Returns
  * 0 (also when cap is not larger), TERN_ENOSPC when the stack-wide limit
  * has no room, TERN_ENOMEM; the ring is unchanged on error. */

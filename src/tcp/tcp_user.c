@@ -187,15 +187,14 @@ static int conn_error(tern_tcb *tcb)
 	return tcb->err ? tcb->err : TERN_EPIPE;
 }
 
-int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
+/* The connection of s if it may send now (RFC 9293 3.10.2 SEND), else 0
+ * with *err set. */
+static tern_tcb *send_tcb(tern_socket *s, int *err)
 {
-	if (!s || (!buf && len))
-		return TERN_EINVAL;
-	if (s->kind != TERN_SOCK_TCP)
-		return tern_socket_sendto(s, buf, len, NULL);
 	tern_tcb *tcb = s->tcb;
+	*err = TERN_ENOTCONN;
 	if (!tcb)
-		return TERN_ENOTCONN;
+		return NULL;
 	switch (tcb->state) {
 	case TERN_TCP_SYN_SENT:
 	case TERN_TCP_SYN_RECEIVED:
@@ -203,19 +202,16 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	case TERN_TCP_CLOSE_WAIT:
 		break;
 	default:
-		return conn_error(tcb);
+		*err = conn_error(tcb);
+		return NULL;
 	}
-	if (tcb->fin_queued)
-		return TERN_EPIPE;
-	int n = tern_sndbuf_write(tcb->st, &tcb->snd, buf, len);
-	if (n < 0)
-		return n;
-	if (n == 0)
-		return len ? TERN_EAGAIN : 0;
-	if (flags & TERN_MSG_OOB) {
-		tcb->snd_up = tcb->snd_una + tcb->snd.len;
-		tcb->snd_urgent = true;
-	}
+	*err = TERN_EPIPE;
+	return tcb->fin_queued ? NULL : tcb;
+}
+
+/* New bytes are in the send ring: restart after idle, then send. */
+static void after_write(tern_tcb *tcb)
+{
 	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
 		tern_cc_stat cs = tern_cc_view(tcb);
@@ -225,7 +221,66 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 		tern_trace_cwnd(tcb, "idle");
 	}
 	tern_tcp_output(tcb);
+}
+
+int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
+{
+	if (!s || (!buf && len))
+		return TERN_EINVAL;
+	if (s->kind != TERN_SOCK_TCP)
+		return tern_socket_sendto(s, buf, len, NULL);
+	int err;
+	tern_tcb *tcb = send_tcb(s, &err);
+	if (!tcb)
+		return err;
+	int n = tern_sndbuf_write(tcb->st, &tcb->snd, buf, len);
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return len ? TERN_EAGAIN : 0;
+	if (flags & TERN_MSG_OOB) {
+		tcb->snd_up = tcb->snd_una + tcb->snd.len;
+		tcb->snd_urgent = true;
+	}
+	after_write(tcb);
 	return n;
+}
+
+int tern_socket_send_view(tern_socket *s, void **buf)
+{
+	if (!s || !buf)
+		return TERN_EINVAL;
+	*buf = NULL;
+	if (s->kind != TERN_SOCK_TCP)
+		return TERN_EOPNOTSUPP;
+	int err;
+	tern_tcb *tcb = send_tcb(s, &err);
+	if (!tcb)
+		return err;
+	uint8_t *at;
+	int n = tern_sndbuf_reserve(tcb->st, &tcb->snd, &at);
+	if (n <= 0)
+		return n < 0 ? n : TERN_EAGAIN;
+	*buf = at;
+	return n;
+}
+
+int tern_socket_send_done(tern_socket *s, size_t n)
+{
+	if (!s || s->kind != TERN_SOCK_TCP)
+		return s ? TERN_EOPNOTSUPP : TERN_EINVAL;
+	int err;
+	tern_tcb *tcb = send_tcb(s, &err);
+	if (!tcb)
+		return err;
+	uint8_t *at;
+	int room = tcb->snd.mem ? tern_sndbuf_reserve(tcb->st, &tcb->snd, &at) : 0;
+	if (room < 0 || n > (size_t)room)
+		return TERN_EINVAL;
+	tern_sndbuf_commit(tcb->st, &tcb->snd, (uint32_t)n);
+	if (n)
+		after_write(tcb);
+	return 0;
 }
 
 /* After the reader frees space, tell the peer when the window grew enough
@@ -238,6 +293,30 @@ static void maybe_window_update(tern_tcb *tcb)
 		tern_tcp_send_ack(tcb);
 }
 
+/* The reader consumed bytes: the urgent mark may be behind it now, and the
+ * window may have opened. */
+static void after_read(tern_tcb *tcb)
+{
+	if (tcb->rcv_urgent && seq_geq(tcb->rcv_nxt - tcb->rcv.len, tcb->rcv_up))
+		tcb->rcv_urgent = false;
+	if (tcb->state >= TERN_TCP_ESTABLISHED && tcb->state != TERN_TCP_CLOSED &&
+	    tcb->state != TERN_TCP_TIME_WAIT)
+		maybe_window_update(tcb);
+}
+
+/* What a read finds with nothing to read: 0 at the end of the stream, the
+ * connection's error, or TERN_EAGAIN. */
+static int nothing_to_read(const tern_tcb *tcb)
+{
+	if (tcb->fin_rcvd || tcb->rd_shut)
+		return 0;
+	if (tcb->err)
+		return tcb->err;
+	if (tcb->state == TERN_TCP_CLOSED)
+		return 0;
+	return TERN_EAGAIN;
+}
+
 int tern_socket_recv(tern_socket *s, void *buf, size_t cap, int flags)
 {
 	if (!s || (!buf && cap))
@@ -247,23 +326,49 @@ int tern_socket_recv(tern_socket *s, void *buf, size_t cap, int flags)
 	tern_tcb *tcb = s->tcb;
 	if (!tcb)
 		return TERN_ENOTCONN;
-	if (tcb->rcv.len) {
-		uint32_t want = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
-		uint32_t n = tern_rcvbuf_read(tcb->st, &tcb->rcv, buf, want, flags & TERN_MSG_PEEK);
-		if (tcb->rcv_urgent && seq_geq(tcb->rcv_nxt - tcb->rcv.len, tcb->rcv_up))
-			tcb->rcv_urgent = false;
-		if (!(flags & TERN_MSG_PEEK) && tcb->state >= TERN_TCP_ESTABLISHED &&
-		    tcb->state != TERN_TCP_CLOSED && tcb->state != TERN_TCP_TIME_WAIT)
-			maybe_window_update(tcb);
-		return (int)n;
+	if (!tcb->rcv.len)
+		return nothing_to_read(tcb);
+	uint32_t want = cap > UINT32_MAX ? UINT32_MAX : (uint32_t)cap;
+	bool peek = flags & TERN_MSG_PEEK;
+	uint32_t n = tern_rcvbuf_read(tcb->st, &tcb->rcv, buf, want, peek);
+	if (!peek)
+		after_read(tcb);
+	return (int)n;
+}
+
+int tern_socket_recv_view(tern_socket *s, const void **data)
+{
+	if (!s || !data)
+		return TERN_EINVAL;
+	*data = NULL;
+	if (s->kind != TERN_SOCK_TCP)
+		return TERN_EOPNOTSUPP;
+	tern_tcb *tcb = s->tcb;
+	if (!tcb)
+		return TERN_ENOTCONN;
+	if (!tcb->rcv.len)
+		return nothing_to_read(tcb);
+	const uint8_t *at;
+	uint32_t n = tern_rcvbuf_view(&tcb->rcv, &at);
+	*data = at;
+	return (int)n;
+}
+
+int tern_socket_recv_done(tern_socket *s, size_t n)
+{
+	if (!s || s->kind != TERN_SOCK_TCP)
+		return s ? TERN_EOPNOTSUPP : TERN_EINVAL;
+	tern_tcb *tcb = s->tcb;
+	if (!tcb)
+		return TERN_ENOTCONN;
+	const uint8_t *at;
+	if (n > tern_rcvbuf_view(&tcb->rcv, &at))
+		return TERN_EINVAL;
+	if (n) {
+		tern_rcvbuf_consume(tcb->st, &tcb->rcv, (uint32_t)n);
+		after_read(tcb);
 	}
-	if (tcb->fin_rcvd || tcb->rd_shut)
-		return 0;
-	if (tcb->err)
-		return tcb->err;
-	if (tcb->state == TERN_TCP_CLOSED)
-		return 0;
-	return TERN_EAGAIN;
+	return 0;
 }
 
 /* RFC 9293 3.10.4 CLOSE: the FIN follows the queued data. */
