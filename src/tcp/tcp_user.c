@@ -283,13 +283,23 @@ int tern_socket_send_done(tern_socket *s, size_t n)
 	return 0;
 }
 
-/* After the reader frees space, tell the peer when the window grew enough
- * to matter (RFC 1122 4.2.3.3: by min(half the buffer, one MSS)). */
+/* After the reader frees space, a segment of its own tells the peer only
+ * when that matters: the window the peer knows is closed, or the opening is
+ * at least two segments (RFC 9293 3.8.6.2.2 lets it grow by min(half the
+ * buffer, one MSS)) and either a quarter of the buffer or comes when the
+ * peer knows of an eighth of it or less, or it is half the buffer (as
+ * FreeBSD's tcp_output decides). Otherwise the next ACK carries the new
+ * window: a reader taking a few KiB at a time must not answer every read
+ * with a segment (one per 4 KiB read tripled the ACKs of a bulk receive). */
 static void maybe_window_update(tern_tcb *tcb)
 {
 	uint32_t old = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
 	uint32_t now = tern_tcp_rcv_window(tcb);
-	if (now > old && (old == 0 || now - old >= 2u * tcb->rmss))
+	if (now <= old)
+		return;
+	uint32_t open = now - old, buf = tcb->rcv.cap;
+	bool worth = open >= 2u * tcb->rmss && (open >= buf / 4 || old <= buf / 8);
+	if (old == 0 || worth || open >= buf / 2)
 		tern_tcp_send_ack(tcb);
 }
 
