@@ -229,6 +229,10 @@ typedef struct bench_linux_stats {
 /* Bulk transfer of o->bytes over 127.0.0.1, one stream, the receiver in a
  * second thread; Gbit/s per CPU-second of the whole process. */
 int bench_linux_throughput(const bench_opts *o, bench_linux_stats *out);
+/* The same in a child process in a network namespace of its own, whose
+ * loopback has tern's MTU (o->mtu), so both run at one MTU. Needs root:
+ * -1 without it or on any failure, else 0. */
+int bench_linux_throughput_mtu(const bench_opts *o, bench_linux_stats *out);
 /* o->count 1-byte round trips, TCP_NODELAY; microseconds of wall time per
  * round trip (each round trip is two thread wake-ups on Linux). */
 int bench_linux_rr(const bench_opts *o, bench_linux_stats *out);

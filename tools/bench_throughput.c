@@ -298,6 +298,8 @@ int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 		return 1;
 	if (!o->no_peer && bench_linux_throughput(o, &l))
 		return 1;
+	bench_linux_stats lm = {0};
+	bool same_mtu = !o->no_peer && o->mtu < 65536 && bench_linux_throughput_mtu(o, &lm) == 0;
 	r->tern = t.gbps;
 	r->peer = o->no_peer ? 0 : l.value;
 	r->met = r->peer > 0 && r->tern >= 3 * r->peer && r->tern >= 0.7 * b.bound_gbps;
@@ -312,6 +314,12 @@ int bench_memlink_throughput(const bench_opts *o, bench_result *r)
 			bench_extra_num(r, "recv_copy_ratio", cp.gbps / r->peer);
 			bench_extra_num(r, "sw_csum_recv_copy_ratio", sw.gbps / r->peer);
 		}
+	}
+	if (same_mtu) {
+		bench_extra_num(r, "peer_same_mtu", lm.value);
+		bench_extra_num(r, "same_mtu_ratio", r->tern / lm.value);
+	} else if (!o->no_peer) {
+		bench_extra_str(r, "peer_same_mtu", "needs root");
 	}
 	throughput_extras(r, &t, &b, &l);
 	return 0;

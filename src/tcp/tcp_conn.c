@@ -157,6 +157,8 @@ static void unhash(tern_tcb *tcb)
 		}
 	}
 	tcb->hashed = false;
+	if (tcp->last == tcb)
+		tcp->last = NULL;
 }
 
 static tern_tcb *tcb_in(tern_tcb *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -176,10 +178,24 @@ static tern_tw *tw_in(tern_tw *tw, uint32_t la, uint16_t lp, uint32_t ra, uint16
 	return NULL;
 }
 
+/* The last connection found, if it is this one: consecutive segments of
+ * one flow (most of them, in bulk transfer) skip the keyed hash, as BSD's
+ * one-entry PCB cache did. Only a full 4-tuple match counts. */
+static tern_tcb *last_found(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra,
+			    uint16_t rp)
+{
+	tern_tcb *t = tcp->last;
+	return t && t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
+		       t->remote.addr == ra
+		   ? t
+		   : NULL;
+}
+
 tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
 	tern_tcp *tcp = st->tcp;
-	return tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
+	tern_tcb *t = last_found(tcp, la, lp, ra, rp);
+	return t ? t : tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
 }
 
 /* Both tables share their size and hash, so a segment's arrival hashes its
@@ -188,9 +204,16 @@ tern_tcb *tern_tcp_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
 			  tern_tw **tw)
 {
 	tern_tcp *tcp = st->tcp;
+	tern_tcb *t = last_found(tcp, la, lp, ra, rp);
+	*tw = NULL;
+	if (t)
+		return t;
 	uint32_t h = tuple_hash(tcp, la, lp, ra, rp);
-	tern_tcb *t = tcb_in(tcp->buckets[h], la, lp, ra, rp);
-	*tw = t ? NULL : tw_in(tcp->tw_buckets[h], la, lp, ra, rp);
+	t = tcb_in(tcp->buckets[h], la, lp, ra, rp);
+	if (t)
+		tcp->last = t;
+	else
+		*tw = tw_in(tcp->tw_buckets[h], la, lp, ra, rp);
 	return t;
 }
 
@@ -524,6 +547,7 @@ void tern_tcp_free(tern_stack *st)
 			tern_tcb *t = tcp->buckets[b];
 			tcp->buckets[b] = t->hnext;
 			t->hashed = false;
+			tcp->last = NULL;
 			if (t->sock)
 				t->sock->tcb = NULL;
 			tcb_free(t);

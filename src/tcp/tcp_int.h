@@ -41,6 +41,8 @@ struct tern_tcp {
 	uint8_t key[16];                  /* hash-table key (from the secret) */
 	uint32_t nbuckets, nconns;
 	tern_tcb **buckets;               /* nbuckets chains of TCBs */
+	tern_tcb *last;                   /* the connection found last: a bulk
+	                                     flow's next segment skips the hash */
 	tern_tw **tw_buckets;             /* nbuckets chains of TIME-WAIT records */
 	tern_tw *tw_head, *tw_tail;       /* oldest first */
 	uint32_t ntw;
