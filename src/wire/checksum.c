@@ -123,6 +123,23 @@ uint16_t tern_csum_fold(uint64_t acc)
 	return (uint16_t)acc;
 }
 
+uint16_t tern_csum_hdr(const void *hdr, size_t len)
+{
+	/* At most fifteen 32-bit words: their plain 64-bit sum cannot carry
+	 * out, and a 32-bit word is congruent to the sum of its halves. */
+	const uint8_t *p = hdr;
+	uint64_t s = 0;
+	for (size_t i = 0; i + 4 <= len; i += 4) {
+		uint32_t w;
+		memcpy(&w, p + i, sizeof w);
+		s += w;
+	}
+	uint16_t native = tern_csum_fold(s);
+	uint8_t be[2];
+	memcpy(be, &native, sizeof be);
+	return tern_get16(be);
+}
+
 uint16_t tern_csum(const void *data, size_t len)
 {
 	return (uint16_t)~tern_csum_fold(tern_csum_add(0, data, len));

@@ -51,6 +51,10 @@ uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len);
 uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold an accumulator to 16 bits (not complemented). */
 uint16_t tern_csum_fold(uint64_t acc);
+/* fold(add(0, hdr, len)) for a header of len bytes, a multiple of 4 up to
+ * 60 (an IPv4 or TCP header): a short loop without the general one's
+ * tail handling, for the two IPv4 header sums every packet costs. */
+uint16_t tern_csum_hdr(const void *hdr, size_t len);
 /* The checksum field value for data: ~fold(add(0, data)). */
 uint16_t tern_csum(const void *data, size_t len);
 /* Accumulator holding the IPv4 pseudo-header (RFC 9293 3.1, RFC 768). */

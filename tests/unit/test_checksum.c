@@ -307,6 +307,20 @@ TT_TEST(test_csum_copy_copies_and_sums_like_csum_add)
 	}
 }
 
+TT_TEST(test_csum_hdr_equals_naive_sum_for_every_header_length_and_alignment)
+{
+	uint8_t buf[80];
+	for (int round = 0; round < 2000; round++) {
+		fill(buf, sizeof buf);
+		if (round % 7 == 0)
+			memset(buf, 0xff, sizeof buf);  /* the most carries */
+		size_t len = 20 + 4 * (size_t)(round % 11), off = (size_t)round % 8;
+		uint8_t *h = dup_exact(buf + off, len);
+		TT_EQ(tern_csum_hdr(h, len), naive_sum(buf + off, len));
+		free(h);
+	}
+}
+
 TT_MAIN(test_csum_rfc1071_example_sums_to_ddf2, test_csum_real_ipv4_header_gives_known_checksum,
         test_csum_odd_tail_is_high_byte_of_last_word,
         test_csum_empty_data_leaves_accumulator_unchanged,
@@ -318,4 +332,5 @@ TT_MAIN(test_csum_rfc1071_example_sums_to_ddf2, test_csum_real_ipv4_header_gives
         test_csum_pseudo4_equals_sum_of_pseudo_header_bytes,
         test_csum_update16_rfc1624_example_gives_zero, test_csum_update16_equals_full_recompute,
         test_csum_update32_equals_full_recompute, test_csum_ttl_decrement_update_keeps_header_valid,
-	test_csum_copy_copies_and_sums_like_csum_add)
+	test_csum_copy_copies_and_sums_like_csum_add,
+	test_csum_hdr_equals_naive_sum_for_every_header_length_and_alignment)
