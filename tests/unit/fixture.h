@@ -168,6 +168,15 @@ static inline uint64_t fx_fnv(uint64_t h, const uint8_t *b, size_t n)
 	return h;
 }
 
+/* n bytes of a seeded pseudo-random stream: transfer tests' payloads. */
+static inline void fx_fill(uint8_t *p, size_t n, uint64_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+		p[i] = (uint8_t)(seed >> 56);
+	}
+}
+
 #define FX_US TERN_IP4(192, 0, 2, 2)
 #define FX_PEER TERN_IP4(192, 0, 2, 1)
 

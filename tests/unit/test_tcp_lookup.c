@@ -4,6 +4,15 @@
 #include "pair.h"
 #include "tt.h"
 
+/* Hash into *h everything s has to read. */
+static void drain(tern_socket *s, uint64_t *h)
+{
+	uint8_t buf[4096];
+	int n;
+	while ((n = tern_socket_recv(s, buf, sizeof buf, 0)) > 0)
+		*h = fx_fnv(*h, buf, (size_t)n);
+}
+
 /* Two connections' bytes, interleaved segment by segment, each arrive at
  * their own socket only. */
 TT_TEST(test_segments_of_two_interleaved_connections_each_reach_their_own)
@@ -19,7 +28,7 @@ TT_TEST(test_segments_of_two_interleaved_connections_each_reach_their_own)
 	TT_EQ(tern_socket_accept(l, &s2, NULL), 0);
 	uint64_t want1 = FX_FNV_BASIS, want2 = FX_FNV_BASIS, got1 = FX_FNV_BASIS,
 		 got2 = FX_FNV_BASIS;
-	uint8_t a[100], b[100], buf[4096];
+	uint8_t a[100], b[100];
 	for (int i = 0; i < 200; i++) {
 		memset(a, 'a' + i % 26, sizeof a);
 		memset(b, 'A' + i % 26, sizeof b);
@@ -28,19 +37,13 @@ TT_TEST(test_segments_of_two_interleaved_connections_each_reach_their_own)
 		want1 = fx_fnv(want1, a, sizeof a);
 		want2 = fx_fnv(want2, b, sizeof b);
 		pair_run(&p, p.now + TERN_MS(2));
-		int n;
-		while ((n = tern_socket_recv(s1, buf, sizeof buf, 0)) > 0)
-			got1 = fx_fnv(got1, buf, (size_t)n);
-		while ((n = tern_socket_recv(s2, buf, sizeof buf, 0)) > 0)
-			got2 = fx_fnv(got2, buf, (size_t)n);
+		drain(s1, &got1);
+		drain(s2, &got2);
 	}
 	/* Nagle held back the last small pieces until their ACKs came. */
 	pair_run(&p, p.now + TERN_MS(500));
-	int n;
-	while ((n = tern_socket_recv(s1, buf, sizeof buf, 0)) > 0)
-		got1 = fx_fnv(got1, buf, (size_t)n);
-	while ((n = tern_socket_recv(s2, buf, sizeof buf, 0)) > 0)
-		got2 = fx_fnv(got2, buf, (size_t)n);
+	drain(s1, &got1);
+	drain(s2, &got2);
 	TT_EQ(got1, want1);
 	TT_EQ(got2, want2);
 	pair_fini(&p);

@@ -7,19 +7,10 @@
 
 static uint8_t data[1 << 20];
 
-static void fill(void)
-{
-	uint64_t x = 0x13198a2e03707344ull;
-	for (size_t i = 0; i < sizeof data; i++) {
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-		data[i] = (uint8_t)(x >> 56);
-	}
-}
-
 TT_TEST(test_zero_copy_send_and_receive_move_1mb_intact_across_ring_wraps)
 {
 	pair p;
-	fill();
+	fx_fill(data, sizeof data, 0x13198a2e03707344ull);
 	TT_EQ(pair_init(&p, TERN_MS(1)), 0);
 	tern_socket *l, *c, *s;
 	TT_EQ(pair_connect(&p, 80, &l, &c, &s), 0);
