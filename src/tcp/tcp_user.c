@@ -293,6 +293,15 @@ int tern_socket_send_done(tern_socket *s, size_t n)
  * with a segment (one per 4 KiB read tripled the ACKs of a bulk receive). */
 static void maybe_window_update(tern_tcb *tcb)
 {
+	/* An ACK still owed for data the reader has now taken all of goes out
+	 * at once (as Linux's tcp_cleanup_rbuf does): the delayed-ACK wait
+	 * (RFC 9293 3.8.6.3) exists to let a reply or more data share the
+	 * ACK, and when the sender's last segment of a flight is the odd one,
+	 * waiting only stalls it. */
+	if (tcb->deadline[TCPT_DELACK] != TERN_TIME_NEVER && tcb->rcv.len == 0) {
+		tern_tcp_send_ack(tcb);
+		return;
+	}
 	uint32_t old = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
 	uint32_t now = tern_tcp_rcv_window(tcb);
 	if (now <= old)

@@ -100,6 +100,26 @@ TT_TEST(test_a_read_of_a_quarter_of_the_buffer_is_announced)
 	pair_fini(&p);
 }
 
+/* One segment waits for its delayed ACK; the reader taking part of it
+ * sends nothing, taking the rest sends the ACK at once (no 40 ms wait that
+ * would stall a sender whose flight ended on it). */
+TT_TEST(test_a_read_that_takes_all_unacked_data_sends_the_ack_at_once)
+{
+	pair p;
+	acks a = {0};
+	tern_socket *c, *s;
+	setup(&p, &a, &c, &s, 0);
+	TT_EQ(tern_socket_send(c, data, 1000, 0), 1000);
+	pair_run(&p, p.now + TERN_MS(2));
+	TT_EQ(a.count, 0);  /* the delayed ACK waits */
+	read_some(&p, s, 600);
+	TT_EQ(a.count, 0);
+	read_some(&p, s, 400);
+	TT_EQ(a.count, 1);
+	pair_fini(&p);
+}
+
 TT_MAIN(test_small_reads_from_a_roomy_window_send_no_segment_of_their_own,
 	test_a_read_that_reopens_a_closed_window_is_announced_at_once,
-	test_a_read_of_a_quarter_of_the_buffer_is_announced)
+	test_a_read_of_a_quarter_of_the_buffer_is_announced,
+	test_a_read_that_takes_all_unacked_data_sends_the_ack_at_once)
