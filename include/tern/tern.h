@@ -204,6 +204,10 @@ typedef struct tern_config {
 	uint32_t tcp_rcvbuf_max;     /* [4 MiB] receive-buffer auto-tuning grows a
 	                                connection's buffer up to this; at or below
 	                                tcp_rcvbuf it is off (docs/DECISIONS.md) */
+	uint32_t tcp_sndbuf_max;     /* [4 MiB] send-buffer auto-tuning grows a
+	                                connection's buffer up to this when the
+	                                network would take more than it holds; at
+	                                or below tcp_sndbuf it is off */
 	uint64_t tcp_mem_max;        /* [64 MiB] send, receive and out-of-order buffer
 	                                bytes of all connections together; under
 	                                pressure out-of-order data is pruned first */
@@ -341,6 +345,7 @@ void tern_stack_batch_end(tern_stack *st);
 	X(tcp_ooo_pruned, "TCP out-of-order queues discarded: memory pressure")  \
 	X(tcp_ooo_pruned_bytes, "TCP out-of-order bytes discarded: memory pressure") \
 	X(tcp_rcvbuf_grown, "TCP receive buffers grown by auto-tuning")           \
+	X(tcp_sndbuf_grown, "TCP send buffers grown by auto-tuning")              \
 	X(tcp_mem_pressure_drops, "TCP segments, writes and SYNs refused: tcp_mem_max") \
 	X(tcp_rcv_pruned, "TCP segments cut to the receive window")              \
 	X(tcp_dup_segs, "TCP segments entirely duplicate")                       \
@@ -612,6 +617,7 @@ typedef struct tern_tcp_info {
 	uint32_t unsent;                /* bytes queued, not yet sent */
 	uint32_t unread;                /* bytes awaiting receipt by the application */
 	uint32_t rcvbuf;                /* receive buffer now (auto-tuning grows it) */
+	uint32_t sndbuf;                /* send buffer now (auto-tuning grows it) */
 	uint32_t ooo_bytes;             /* bytes held beyond a gap (out of order) */
 	bool urgent;                    /* urgent data ahead of the reader */
 	tern_time user_timeout;         /* RFC 5482; 0 = by retransmission count */

@@ -26,6 +26,8 @@ void tern_config_init(tern_config *cfg)
 	cfg->tcp_rcvbuf = 65535;
 	/* Auto-tuning's ceiling: twice the BDP of 160 Mbit/s at 100 ms */
 	cfg->tcp_rcvbuf_max = 4u << 20;
+	/* The same for sending: twice the flight of that path */
+	cfg->tcp_sndbuf_max = 4u << 20;
 	/* 512 connections with full 64 KiB send and receive buffers at once;
 	 * out-of-order queues are pruned before anyone is refused */
 	cfg->tcp_mem_max = 64u << 20;

@@ -26,6 +26,7 @@ static void apply_defaults(tern_config *c)
 	DEF(tcp_sndbuf);
 	DEF(tcp_rcvbuf);
 	DEF(tcp_rcvbuf_max);
+	DEF(tcp_sndbuf_max);
 	DEF(tcp_mem_max);
 	DEF(tcp_msl);
 	DEF(tcp_rto_min);

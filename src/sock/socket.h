@@ -19,6 +19,7 @@ typedef struct tern_tcp_knobs {
 	unsigned keep_cnt;
 	uint32_t sndbuf, rcvbuf;
 	bool rcvbuf_set;              /* TERN_SO_RCVBUF given: no auto-tuning */
+	bool sndbuf_set;              /* TERN_SO_SNDBUF given: no auto-tuning */
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
 

@@ -124,6 +124,7 @@ struct tern_tcb {
 	bool in_recovery : 1;          /* fast recovery (RFC 6582, RFC 6675) */
 	bool rtt_timing : 1;           /* RFC 6298, Karn: rtt_seq is being timed */
 	bool rcv_tune : 1;             /* receive-buffer auto-tuning on (tcp_rcv_tune.c) */
+	bool snd_tune : 1;             /* send-buffer auto-tuning on (tcp_user.c) */
 	bool csum_tx_off : 1;          /* the route's device completes TCP checksums */
 	/* the byte-sized fields */
 	uint8_t state;                 /* TERN_TCP_* */

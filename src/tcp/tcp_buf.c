@@ -269,6 +269,29 @@ uint64_t tern_sndbuf_read_csum(const tern_sndbuf *b, uint32_t off, void *out, ui
 	return acc;
 }
 
+int tern_sndbuf_grow(struct tern_stack *st, tern_sndbuf *b, uint32_t cap)
+{
+	cap = ring_cap(cap);
+	if (cap <= b->cap)
+		return 0;
+	if (st->tcp && !mem_fits(st, st->tcp->mem_used, cap))
+		return TERN_ENOSPC;
+	if (!b->mem) {
+		b->cap = cap;
+		return 0;
+	}
+	bool refused;
+	uint8_t *m = ring_alloc(st, cap, false, &refused);
+	if (!m)
+		return refused ? TERN_ENOSPC : TERN_ENOMEM;
+	ring_get(b->mem, b->cap, b->head, m, b->len);
+	ring_free(st, b->mem, b->cap);
+	b->mem = m;
+	b->cap = cap;
+	b->head = 0;
+	return 0;
+}
+
 void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
 {
 	if (n >= b->len) {

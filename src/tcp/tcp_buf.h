@@ -97,6 +97,10 @@ void tern_sndbuf_read(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n)
 /* The same, and the bytes' sum for the Internet checksum, taken in the
  * same pass (tern_csum_copy): what tern_csum_add(0, out, n) would give. */
 uint64_t tern_sndbuf_read_csum(const tern_sndbuf *b, uint32_t off, void *out, uint32_t n);
+/* Grow the ring to cap bytes (auto-tuning), keeping what it holds, at its
+ * offsets. 0 (also when cap is not larger), TERN_ENOSPC when the
+ * stack-wide limit has no room, TERN_ENOMEM; unchanged on error. */
+int tern_sndbuf_grow(struct tern_stack *st, tern_sndbuf *b, uint32_t cap);
 /* Drop n acknowledged bytes from the front (n <= len). Storage is released
  * when the ring empties. */
 void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n);

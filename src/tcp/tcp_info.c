@@ -33,6 +33,7 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	o->unsent = tcb->snd.len > sent ? tcb->snd.len - sent : 0;
 	o->unread = tcb->rcv.len;
 	o->rcvbuf = tcb->rcv.cap;
+	o->sndbuf = tcb->snd.cap;
 	o->ooo_bytes = tcb->rcv.ooo_bytes;
 	o->urgent = tcb->rcv_urgent;
 	o->user_timeout = TERN_MS(tcb->user_timeout);

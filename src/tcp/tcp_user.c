@@ -50,6 +50,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
 	tern_rcvbuf_init(&tcb->rcv, k->rcvbuf);
 	tern_rcv_tune_init(tcb, k->rcvbuf_set ? 0 : tcb->st->cfg.tcp_rcvbuf_max);
+	tcb->snd_tune = !k->sndbuf_set && tcb->st->cfg.tcp_sndbuf_max > tcb->snd.cap;
 	struct tern_iface *ifc = tern_route_lookup(tcb->st, tcb->remote.addr, NULL);
 	uint32_t mtu = ifc ? ifc->mtu : 576;
 	/* RFC 9293 3.7.1: MSS = MTU - fixed IP and TCP headers */
@@ -209,6 +210,25 @@ static tern_tcb *send_tcb(tern_socket *s, int *err)
 	return tcb->fin_queued ? NULL : tcb;
 }
 
+/* Send-buffer auto-tuning, as Linux's tcp_sndbuf_expand: a writer that
+ * finds the ring too small for what it wants to write, while congestion
+ * control and the peer's window would let more than the ring holds be in
+ * flight, gets a ring of twice that much (one flight being acknowledged
+ * and the next), up to tcp_sndbuf_max. A peer that does not read (window
+ * 0) or a small cwnd never grows it; growth is refused under the
+ * stack-wide memory limit like any ring. */
+static void snd_tune(tern_tcb *tcb, size_t want)
+{
+	if (!tcb->snd_tune || tern_sndbuf_space(&tcb->snd) >= want)
+		return;
+	uint32_t allow = tcb->snd_wnd < tcb->ccs.cwnd ? tcb->snd_wnd : tcb->ccs.cwnd;
+	uint64_t cap = 2 * (uint64_t)allow, max = tcb->st->cfg.tcp_sndbuf_max;
+	if (cap > max)
+		cap = max;
+	if (cap > tcb->snd.cap && tern_sndbuf_grow(tcb->st, &tcb->snd, (uint32_t)cap) == 0)
+		TERN_COUNT(tcb->st, tcp_sndbuf_grown);
+}
+
 /* New bytes are in the send ring: restart after idle, then send. */
 static void after_write(tern_tcb *tcb)
 {
@@ -233,6 +253,7 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	tern_tcb *tcb = send_tcb(s, &err);
 	if (!tcb)
 		return err;
+	snd_tune(tcb, len);
 	int n = tern_sndbuf_write(tcb->st, &tcb->snd, buf, len);
 	if (n < 0)
 		return n;
@@ -258,6 +279,7 @@ int tern_socket_send_view(tern_socket *s, void **buf)
 	if (!tcb)
 		return err;
 	uint8_t *at;
+	snd_tune(tcb, 1);
 	int n = tern_sndbuf_reserve(tcb->st, &tcb->snd, &at);
 	if (n <= 0)
 		return n < 0 ? n : TERN_EAGAIN;
@@ -580,8 +602,8 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		if (value < 1024 || value > (64 << 20) || tcb)
 			return TERN_EINVAL;
 		*(opt == TERN_SO_SNDBUF ? &k->sndbuf : &k->rcvbuf) = (uint32_t)value;
-		if (opt == TERN_SO_RCVBUF)
-			k->rcvbuf_set = true;  /* as Linux: a size asked for is kept */
+		/* as Linux: a size asked for is kept */
+		*(opt == TERN_SO_SNDBUF ? &k->sndbuf_set : &k->rcvbuf_set) = true;
 		return 0;
 	default:
 		return TERN_EINVAL;
