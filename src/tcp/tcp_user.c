@@ -315,13 +315,16 @@ int tern_socket_send_done(tern_socket *s, size_t n)
  * with a segment (one per 4 KiB read tripled the ACKs of a bulk receive). */
 static void maybe_window_update(tern_tcb *tcb)
 {
-	/* An ACK still owed for data the reader has now taken all of goes out
-	 * at once (as Linux's tcp_cleanup_rbuf does): the delayed-ACK wait
-	 * (RFC 9293 3.8.6.3) exists to let a reply or more data share the
-	 * ACK, and when the sender's last segment of a flight is the odd one,
-	 * waiting only stalls it. */
+	/* An ACK still owed for data the reader has now taken all of is due
+	 * now rather than when the delayed-ACK timer would run out (as
+	 * Linux's tcp_cleanup_rbuf decides): when the sender's last segment
+	 * of a flight is the odd one, the wait (RFC 9293 3.8.6.3) only stalls
+	 * it. Due, not sent: a reply the application writes before the stack
+	 * runs its timers still carries the ACK, as the delay intends. */
+	tern_time t = tcb->st->now;
 	if (tcb->deadline[TCPT_DELACK] != TERN_TIME_NEVER && tcb->rcv.len == 0) {
-		tern_tcp_send_ack(tcb);
+		if (tcb->deadline[TCPT_DELACK] > t)
+			tern_tcp_timer_set(tcb, TCPT_DELACK, t);
 		return;
 	}
 	uint32_t old = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
