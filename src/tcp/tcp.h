@@ -35,7 +35,8 @@ typedef struct tern_cc_vars {
 	uint32_t cwnd, ssthresh;       /* bytes */
 	uint32_t mss;                  /* SMSS as of the last synchronisation */
 	uint32_t flight;               /* FlightSize as of the last synchronisation */
-	tern_time min_rtt;             /* 0 until a sample exists */
+	uint32_t min_rtt;              /* microseconds, 0 until a sample exists;
+	                                  held at TERN_RTT_SAMPLE_MAX (tcp_rtt.h) */
 } tern_cc_vars;
 
 typedef struct tern_sack_block {
@@ -190,7 +191,9 @@ struct tern_tcb {
 	/* receive-buffer auto-tuning (tcp_rcv_tune.c), up to the stack's
 	 * tcp_rcvbuf_max when rcv_tune is set */
 	tern_time rcv_space_at;        /* when the measuring round began */
-	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
+	uint32_t rcv_rtt;              /* receiver's RTT estimate (timestamps) in
+	                                  microseconds, 0: none; held at
+	                                  TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
 	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
 
 	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */

@@ -28,7 +28,7 @@ typedef struct tern_cc_stat {
 	uint32_t snd_una, snd_max;
 } tern_cc_stat;
 
-#define TERN_CC_STATE_MAX 88   /* bytes reserved in each TCB for module state: CUBIC's */
+#define TERN_CC_STATE_MAX 72   /* bytes reserved in each TCB for module state: CUBIC's */
 
 typedef struct tern_cc_ops {
 	const char *name;

@@ -486,7 +486,8 @@ static tern_time rtt_from_ack(tern_tcb *tcb, const seg_in *s)
 		tcb->rtt_timing = false;
 	}
 	if (sample && (!tcb->ccs.min_rtt || sample < tcb->ccs.min_rtt))
-		tcb->ccs.min_rtt = sample;
+		tcb->ccs.min_rtt = (uint32_t)(sample < TERN_RTT_SAMPLE_MAX ? sample
+									: TERN_RTT_SAMPLE_MAX);
 	if (sample)
 		tern_trace_rtt(tcb, sample);
 	return sample;

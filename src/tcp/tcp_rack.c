@@ -121,7 +121,7 @@ static tern_time reo_wnd(const tern_tcb *tcb)
 		n += (at(tcb, i)->flags & TERN_SEG_SACKED) != 0;
 	if (!tcb->rack.reordering_seen && (tcb->in_recovery || n >= 3))
 		return 0;
-	tern_time w = tcb->rack.reo_wnd_mult * tcb->ccs.min_rtt / 4;
+	tern_time w = tcb->rack.reo_wnd_mult * (tern_time)tcb->ccs.min_rtt / 4;
 	return tcb->rtt.srtt && w > tcb->rtt.srtt ? tcb->rtt.srtt : w;
 }
 

@@ -424,7 +424,7 @@ void tern_tlp_arm(tern_tcb *tcb)
 	/* RFC 8985 7.2: 2 * SRTT, plus the peer's worst delayed ACK when a
 	 * single segment is out (its ACK may be held back), never under a
 	 * 10 ms floor that keeps probes from racing ordinary ACK jitter */
-	tern_time pto = 2 * tcb->rtt.srtt;
+	tern_time pto = 2 * (tern_time)tcb->rtt.srtt;
 	if (tcb->snd_max - tcb->snd_una <= tcb->smss)
 		pto += TERN_MS(200);
 	if (pto < TERN_MS(10))
