@@ -169,8 +169,8 @@ struct tern_tcb {
 	tern_rcvbuf rcv;
 
 	/* timers */
-	tern_timer timer;
-	tern_time deadline[TCPT_COUNT];
+	tern_timer timer;              /* at the earliest deadline */
+	uint32_t dl[TCPT_COUNT];       /* deadlines after timer.deadline (tcp_timer.c) */
 	unsigned backoff;              /* RTO doublings so far */
 	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
 	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
@@ -236,6 +236,13 @@ void tern_tcb_notify(tern_tcb *tcb);
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline);
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k);
 void tern_tcp_timer_clear_all(tern_tcb *tcb);
+/* The deadline of a timer, TERN_TIME_NEVER when it is not set. */
+tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k);
+#define TERN_TCP_DL_NEVER UINT32_MAX
+static inline bool tern_tcp_timer_is_set(const tern_tcb *tcb, enum tcp_timer_kind k)
+{
+	return tcb->dl[k] != TERN_TCP_DL_NEVER;
+}
 /* Re-place the wheel timer at the earliest deadline. */
 void tern_tcp_timer_update(tern_tcb *tcb);
 

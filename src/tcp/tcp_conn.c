@@ -124,7 +124,7 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 	tcb->st = st;
 	tern_timer_init(&tcb->timer, tern_tcp_timer_fire);
 	for (int k = 0; k < TCPT_COUNT; k++)
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
 	tern_rtt_init(&tcb->rtt);
 	tcb->rack.reo_wnd_mult = 1;  /* RFC 8985 6.1 */
 	tcb->cc = tern_cc_default();

@@ -679,7 +679,7 @@ static void schedule_ack(tern_tcb *tcb, bool in_order, bool filled_gap)
 		tcb->ack_now = true;
 		return;
 	}
-	if (tcb->deadline[TCPT_DELACK] == TERN_TIME_NEVER)
+	if (!tern_tcp_timer_is_set(tcb, TCPT_DELACK))
 		tern_tcp_timer_set(tcb, TCPT_DELACK, tcb->st->now + tcb->st->cfg.tcp_delack);
 }
 

@@ -417,7 +417,7 @@ void tern_tlp_arm(tern_tcb *tcb)
 {
 	if (!tcb->sack_ok || tcb->in_recovery || tcb->tlp_end || tcb->snd_una == tcb->snd_max ||
 	    !tcb->rtt.has_sample || tcb->backoff || tcb->state < TERN_TCP_ESTABLISHED ||
-	    tcb->deadline[TCPT_RACK] != TERN_TIME_NEVER) {
+	    tern_tcp_timer_is_set(tcb, TCPT_RACK)) {
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
 		return;
 	}

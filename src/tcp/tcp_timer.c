@@ -10,38 +10,98 @@
 #include "tcp/tcp_int.h"
 #include "tcp/tcp_trace.h"
 
-void tern_tcp_timer_update(tern_tcb *tcb)
+/* The deadlines are kept in 32 bits each relative to the earliest, which
+ * the wheel timer holds in full (tcb->timer.deadline): 28 bytes in every
+ * TCB, not 56 (issue 4: lean connections). Up to 2^31 us (35 minutes)
+ * after the earliest an offset is exact; beyond, it counts whole wheel
+ * ticks (1 ms), the deadline rounded up to its tick. The wheel fires a
+ * deadline at the tick it rounds up to anyway (wheel.h), so the rounding
+ * moves no timer to another tick: only a keepalive (hours) or a huge RTO
+ * ceiling get there. Offsets past 2^31 - 2 ticks (24 days) are held there. */
+#define DL_TICKS 0x80000000u  /* the offset counts ticks */
+#define DL_MAX_TICKS (TERN_TCP_DL_NEVER - DL_TICKS - 1)
+
+static tern_time dl_decode(const tern_tcb *tcb, uint32_t v)
+{
+	tern_time base = tcb->timer.deadline;
+	if (v == TERN_TCP_DL_NEVER)
+		return TERN_TIME_NEVER;
+	if (!(v & DL_TICKS))
+		return base + v;
+	return (base / TERN_WHEEL_TICK_US + (v & ~DL_TICKS)) * TERN_WHEEL_TICK_US;
+}
+
+static uint32_t dl_encode(tern_time base, tern_time d)
+{
+	if (d == TERN_TIME_NEVER)
+		return TERN_TCP_DL_NEVER;
+	if (d - base < DL_TICKS)
+		return (uint32_t)(d - base);
+	tern_time ticks = d / TERN_WHEEL_TICK_US + (d % TERN_WHEEL_TICK_US != 0) -
+			  base / TERN_WHEEL_TICK_US;
+	return DL_TICKS | (uint32_t)(ticks < DL_MAX_TICKS ? ticks : DL_MAX_TICKS);
+}
+
+/* Store the deadlines d[] relative to the earliest, and place the wheel
+ * timer there. */
+static void dl_store(tern_tcb *tcb, const tern_time d[TCPT_COUNT])
 {
 	tern_time first = TERN_TIME_NEVER;
 	for (int k = 0; k < TCPT_COUNT; k++)
-		if (tcb->deadline[k] < first)
-			first = tcb->deadline[k];
-	if (first == TERN_TIME_NEVER)
-		tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
-	else if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
+		if (d[k] < first)
+			first = d[k];
+	if (first == TERN_TIME_NEVER) {
+		tern_tcp_timer_clear_all(tcb);
+		return;
+	}
+	for (int k = 0; k < TCPT_COUNT; k++)
+		tcb->dl[k] = dl_encode(first, d[k]);
+	if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
 		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
+}
+
+static void dl_load(const tern_tcb *tcb, tern_time d[TCPT_COUNT])
+{
+	for (int k = 0; k < TCPT_COUNT; k++)
+		d[k] = dl_decode(tcb, tcb->dl[k]);
+}
+
+tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k)
+{
+	return dl_decode(tcb, tcb->dl[k]);
+}
+
+void tern_tcp_timer_update(tern_tcb *tcb)
+{
+	tern_time d[TCPT_COUNT];
+	dl_load(tcb, d);
+	dl_store(tcb, d);
 }
 
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
 {
 	tern_trace_timer(tcb, k, "arm", deadline);
-	tcb->deadline[k] = deadline;
-	tern_tcp_timer_update(tcb);
+	tern_time d[TCPT_COUNT];
+	dl_load(tcb, d);
+	d[k] = deadline;
+	dl_store(tcb, d);
 }
 
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
 {
-	if (tcb->deadline[k] == TERN_TIME_NEVER)
+	if (tcb->dl[k] == TERN_TCP_DL_NEVER)
 		return;
 	tern_trace_timer(tcb, k, "stop", 0);
-	tcb->deadline[k] = TERN_TIME_NEVER;
-	tern_tcp_timer_update(tcb);
+	tern_time d[TCPT_COUNT];
+	dl_load(tcb, d);
+	d[k] = TERN_TIME_NEVER;
+	dl_store(tcb, d);
 }
 
 void tern_tcp_timer_clear_all(tern_tcb *tcb)
 {
 	for (int k = 0; k < TCPT_COUNT; k++)
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
 	tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
 }
 
@@ -247,9 +307,10 @@ void tern_tcp_timer_fire(tern_timer *t, tern_time now)
 {
 	tern_tcb *tcb = (tern_tcb *)((char *)t - offsetof(tern_tcb, timer));
 	for (int k = 0; k < TCPT_COUNT; k++) {
-		if (tcb->deadline[k] > now)
+		/* decoded afresh: a handler may have moved the earliest */
+		if (dl_decode(tcb, tcb->dl[k]) > now)
 			continue;
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;  /* the others keep their base */
 		tern_trace_timer(tcb, k, "fire", 0);
 		if (!handlers[k](tcb, now))
 			return;  /* the connection is gone */
