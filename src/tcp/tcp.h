@@ -138,6 +138,7 @@ struct tern_tcb {
 	uint8_t keep_cnt;              /* TERN_SO_KEEPCNT: 1..127 */
 	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
+	uint8_t cc_id;                 /* congestion control: tern_cc_modules[cc_id] */
 	/* the 16-bit ones */
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
@@ -145,8 +146,12 @@ struct tern_tcb {
 	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
 	int16_t err;                   /* error for the application (TERN_E*: -1..-115) */
 	int16_t soft_err;              /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+	uint16_t backoff;              /* RTO doublings so far, held at UINT16_MAX: the
+	                                  RTO reaches its ceiling within 64 and the
+	                                  retry limits are bytes */
 
 	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
+	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
 	/* RFC 7323 */
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
@@ -170,19 +175,15 @@ struct tern_tcb {
 
 	/* timers */
 	tern_timer timer;              /* at the earliest deadline */
-	uint32_t dl[TCPT_COUNT];       /* deadlines after timer.deadline (tcp_timer.c) */
-	unsigned backoff;              /* RTO doublings so far */
-	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
 	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
 	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
-
-	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq) at a time */
+	tern_time rtt_start;           /* RTT (RFC 6298): when rtt_seq was sent */
+	uint32_t dl[TCPT_COUNT];       /* deadlines after timer.deadline (tcp_timer.c) */
+	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq, above) at a time */
 	tern_rtt rtt;
-	tern_time rtt_start;
 
-	/* congestion control (recover, dupacks, in_recovery: above) */
-	const tern_cc_ops *cc;
-	tern_cc_vars ccs;
+	/* congestion control (recover, dupacks, in_recovery: above; cc_id and
+	 * ccs: below, with the other 4-byte fields) */
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
 
 	/* statistics */
@@ -196,6 +197,8 @@ struct tern_tcb {
 	                                  TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
 	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
 
+	tern_cc_vars ccs;
+
 	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */
 	uint32_t user_timeout;         /* 0: R2 by count */
 	uint32_t keep_idle, keep_intvl;
@@ -203,6 +206,11 @@ struct tern_tcb {
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
+
+static inline const tern_cc_ops *tern_tcb_cc(const tern_tcb *tcb)
+{
+	return tern_cc_modules[tcb->cc_id];
+}
 
 /* The RTO after `backoff` expirations, within the stack's bounds. */
 static inline tern_time tern_tcb_rto(const tern_tcb *tcb, unsigned backoff)

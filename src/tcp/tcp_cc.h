@@ -82,6 +82,12 @@ uint32_t tern_cc_initial_window(uint32_t mss);
 const tern_cc_ops *tern_cc_find(const char *name);
 const tern_cc_ops *tern_cc_default(void);
 
+/* A TCB names its module by its index in the registry, one byte instead
+ * of a pointer (issue 4: lean connections). */
+#define TERN_CC_NMODULES 2
+extern const tern_cc_ops *const tern_cc_modules[TERN_CC_NMODULES];
+uint8_t tern_cc_id(const tern_cc_ops *ops);
+
 extern const tern_cc_ops tern_cc_newreno;
 extern const tern_cc_ops tern_cc_cubic;
 

@@ -127,7 +127,7 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 		tcb->dl[k] = TERN_TCP_DL_NEVER;
 	tern_rtt_init(&tcb->rtt);
 	tcb->rack.reo_wnd_mult = 1;  /* RFC 8985 6.1 */
-	tcb->cc = tern_cc_default();
+	tcb->cc_id = 0;  /* tern_cc_default(), the registry's first */
 	tcp->nconns++;
 	return tcb;
 }

@@ -96,7 +96,7 @@ static void take_peer_window(tern_tcb *tcb, const seg_in *s)
 
 static void establish(tern_tcb *tcb)
 {
-	tern_cc_call(tcb, tcb->cc->init);
+	tern_cc_call(tcb, tern_tcb_cc(tcb)->init);
 	tern_trace_cwnd(tcb, "init");
 	tcb->last_rcv = tcb->st->now;
 	if (tcb->keepalive_on)
@@ -408,7 +408,7 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	TERN_COUNT(tcb->st, tcp_fast_retrans);
 	tcb->in_recovery = true;
 	tcb->recover = tcb->snd_max;
-	tern_cc_call(tcb, tcb->cc->on_recovery_enter);
+	tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_enter);
 	tern_trace_cwnd(tcb, "loss");
 	tcb->rtt_timing = false;
 	if (!tcb->sack_ok) {
@@ -452,7 +452,7 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	sync_cc(tcb);
 	if (tcb->in_recovery) {
 		if (!tcb->sack_ok)
-			tern_cc_call(tcb, tcb->cc->on_recovery_dupack);
+			tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_dupack);
 		else  /* RFC 6937: DeliveredData is the newly SACKed bytes */
 			tern_prr_ack(tcb, tern_sack_bytes(tcb) - sacked);
 		tern_trace_cwnd(tcb, "recovery");
@@ -517,19 +517,19 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		rack_lost = tern_rack_on_ack(tcb, tcb->st->ctr.tcp_dsack_in != dsacks);
 	}
 	sync_cc(tcb);
-	if (sample && tcb->cc->on_rtt_sample) {
+	if (sample && tern_tcb_cc(tcb)->on_rtt_sample) {
 		tern_cc_stat cs = tern_cc_view(tcb);
-		tcb->cc->on_rtt_sample(&cs, tcb->cc_state, sample);
+		tern_tcb_cc(tcb)->on_rtt_sample(&cs, tcb->cc_state, sample);
 		tern_cc_take(tcb, &cs);
 	}
 	if (tcb->in_recovery) {
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
-			tern_cc_call(tcb, tcb->cc->on_recovery_exit);
+			tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_exit);
 			tern_trace_cwnd(tcb, "exit");
 			tern_rack_recovery_done(tcb);
 		} else if (!tcb->sack_ok) {
-			tern_cc_call_n(tcb, tcb->cc->on_recovery_partial, acked);
+			tern_cc_call_n(tcb, tern_tcb_cc(tcb)->on_recovery_partial, acked);
 			tern_trace_cwnd(tcb, "recovery");
 			tern_tcp_retransmit_first(tcb, TERN_RTX_FAST);
 		} else {  /* RFC 6937: DeliveredData = delta SND.UNA + delta SACKed */
@@ -538,7 +538,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 			tern_trace_cwnd(tcb, "recovery");
 		}
 	} else {
-		tern_cc_call_n(tcb, tcb->cc->on_ack, acked);
+		tern_cc_call_n(tcb, tern_tcb_cc(tcb)->on_ack, acked);
 		tern_trace_cwnd(tcb, "ack");
 		/* RFC 6675 5 (C) and RFC 8985: a cumulative ACK can also reveal a loss */
 		if (rack_lost || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
@@ -580,11 +580,11 @@ static void ecn_echo(tern_tcb *tcb, const seg_in *s)
 	    !seq_gt(s->h.ack, tcb->ecn_recover))
 		return;
 	sync_cc(tcb);
-	if (tcb->cc->on_ecn) {
-		tern_cc_call(tcb, tcb->cc->on_ecn);
+	if (tern_tcb_cc(tcb)->on_ecn) {
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_ecn);
 	} else {
-		tern_cc_call(tcb, tcb->cc->on_recovery_enter);
-		tern_cc_call(tcb, tcb->cc->on_recovery_exit);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_enter);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_exit);
 	}
 	TERN_COUNT(tcb->st, tcp_ecn_reductions);
 	tern_trace_cwnd(tcb, "ecn");

@@ -171,13 +171,14 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		return drop(tcb, tcb->soft_err ? tcb->soft_err : TERN_ETIMEDOUT);
 	}
 	TERN_COUNT(st, tcp_timeouts);
-	tcb->backoff++;
+	if (tcb->backoff < UINT16_MAX)
+		tcb->backoff++;
 	if (tcb->backoff == st->cfg.tcp_retries1)
 		reached_r1(tcb);
 	tcb->rtt_timing = false;  /* Karn: no sample from a retransmitted segment */
 	if (tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
-		tern_cc_call(tcb, tcb->cc->on_rto);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_rto);
 		tern_trace_cwnd(tcb, "rto");
 		tcb->in_recovery = false;
 		tcb->dupacks = 0;

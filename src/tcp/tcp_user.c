@@ -44,7 +44,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->nodelay = k->nodelay;
 	tcb->keepalive_on = k->keepalive;
 	tern_tcb_take_times(tcb, k);
-	tcb->cc = k->cc;
+	tcb->cc_id = tern_cc_id(k->cc);
 	tcb->tos = s->tos;
 	tcb->ttl = s->ttl;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
@@ -218,7 +218,7 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
 		tern_cc_stat cs = tern_cc_view(tcb);
-		tcb->cc->on_idle_restart(&cs, tcb->cc_state, tcb->st->now - tcb->last_snd,
+		tern_tcb_cc(tcb)->on_idle_restart(&cs, tcb->cc_state, tcb->st->now - tcb->last_snd,
 					 tern_tcb_rto(tcb, 0));
 		tern_cc_take(tcb, &cs);
 		tern_trace_cwnd(tcb, "idle");
@@ -515,6 +515,6 @@ int tern_socket_set_cc(tern_socket *s, const char *name)
 		return TERN_ENOENT;
 	s->knobs.cc = cc;
 	if (s->tcb && s->tcb->state <= TERN_TCP_SYN_RECEIVED)
-		s->tcb->cc = cc;
+		s->tcb->cc_id = tern_cc_id(cc);
 	return 0;
 }
