@@ -67,16 +67,18 @@ enum { TERN_SEG_SACKED = 1, TERN_SEG_LOST = 2, TERN_SEG_RETRANS = 4 };
  * when it empties, so its counters are not in every TCB either. */
 typedef struct tern_txq {
 	uint32_t cap, head, len;
+	uint32_t nretrans;        /* entries sent more than once (RACK) */
 	tern_txseg seg[];
 } tern_txq;
 
 /* RFC 8985 6.1's RACK state */
 typedef struct tern_rack {
-	tern_time xmit_ts, rtt;   /* of the most recently sent delivered segment */
+	tern_time xmit_ts;        /* of the most recently sent delivered segment */
+	uint32_t rtt;             /* its RTT in microseconds, held at
+	                             TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
 	uint32_t end_seq, fack;   /* its end; the highest end delivered */
 	uint8_t reo_wnd_mult, reo_wnd_persist;
 	bool reordering_seen;
-	uint32_t nretrans;        /* queue entries sent more than once */
 } tern_rack;
 
 /* The fields are ordered by size within their groups so that the compiler
@@ -146,6 +148,7 @@ struct tern_tcb {
 	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
 	int16_t err;                   /* error for the application (TERN_E*: -1..-115) */
 	int16_t soft_err;              /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+	uint16_t keep_idle, keep_intvl; /* seconds: set in whole seconds, 1..32767 */
 	uint16_t backoff;              /* RTO doublings so far, held at UINT16_MAX: the
 	                                  RTO reaches its ceiling within 64 and the
 	                                  retry limits are bytes */
@@ -199,9 +202,8 @@ struct tern_tcb {
 
 	tern_cc_vars ccs;
 
-	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */
+	/* per-socket knob, in milliseconds (exact: see tern_tcb_take_times) */
 	uint32_t user_timeout;         /* 0: R2 by count */
-	uint32_t keep_idle, keep_intvl;
 
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */

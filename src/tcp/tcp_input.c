@@ -100,7 +100,7 @@ static void establish(tern_tcb *tcb)
 	tern_trace_cwnd(tcb, "init");
 	tcb->last_rcv = tcb->st->now;
 	if (tcb->keepalive_on)
-		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_MS(tcb->keep_idle));
+		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_SEC(tcb->keep_idle));
 	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED, "rcv ACK of SYN");
 	/* 3.10.4: a CLOSE queued in SYN-RECEIVED is processed on entering
 	 * ESTABLISHED: its FIN goes out now, so the state is FIN-WAIT-1. */

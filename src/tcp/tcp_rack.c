@@ -32,7 +32,6 @@ void tern_rack_free(tern_tcb *tcb)
 	if (tcb->txq)
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
 	tcb->txq = NULL;
-	tcb->rack.nretrans = 0;
 }
 
 static bool grow(tern_tcb *tcb)
@@ -43,6 +42,7 @@ static bool grow(tern_tcb *tcb)
 		return false;
 	for (uint32_t i = 0; i < len; i++)
 		q->seg[i] = *at(tcb, i);
+	q->nretrans = tcb->txq ? tcb->txq->nretrans : 0;
 	if (tcb->txq)
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
 	q->cap = cap;
@@ -66,7 +66,7 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
 			break;
 		if (seq_gt(e->end, seq) && !(e->flags & TERN_SEG_SACKED)) {
 			e->xmit = now;
-			tcb->rack.nretrans += !(e->flags & TERN_SEG_RETRANS);
+			tcb->txq->nretrans += !(e->flags & TERN_SEG_RETRANS);
 			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_RETRANS);
 		}
 	}
@@ -94,7 +94,7 @@ static void rack_update(tern_tcb *tcb, const tern_txseg *e)
 	    (e->xmit == tcb->rack.xmit_ts && seq_gt(e->end, tcb->rack.end_seq))) {
 		tcb->rack.xmit_ts = e->xmit;
 		tcb->rack.end_seq = e->end;
-		tcb->rack.rtt = rtt;
+		tcb->rack.rtt = (uint32_t)(rtt < TERN_RTT_SAMPLE_MAX ? rtt : TERN_RTT_SAMPLE_MAX);
 	}
 	/* step 3: delivered below the highest delivered so far = reordering */
 	if (seq_lt(e->end, tcb->rack.fack))
@@ -139,7 +139,7 @@ static bool detect_loss(tern_tcb *tcb)
 		 * sequence order): past the first segment sent after the one
 		 * delivered, none can be due. This keeps an ACK from walking
 		 * the whole flight when nothing is lost. */
-		if (!before && !tcb->rack.nretrans)
+		if (!before && !tcb->txq->nretrans)
 			break;
 		if (!before || (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
 			continue;
@@ -170,7 +170,7 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 	}
 	while (qlen(tcb) && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
 		rack_update(tcb, at(tcb, 0));
-		tcb->rack.nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
+		tcb->txq->nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
 		tcb->txq->head = (tcb->txq->head + 1) & (tcb->txq->cap - 1);
 		tcb->txq->len--;
 	}
@@ -199,7 +199,8 @@ void tern_rack_reset(tern_tcb *tcb)
 {
 	for (uint32_t i = 0; i < qlen(tcb); i++)
 		at(tcb, i)->flags = TERN_SEG_RETRANS;
-	tcb->rack.nretrans = qlen(tcb);
+	if (tcb->txq)
+		tcb->txq->nretrans = tcb->txq->len;
 	tern_tcp_timer_clear(tcb, TCPT_RACK);
 }
 

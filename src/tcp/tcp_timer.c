@@ -240,10 +240,10 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	/* RFC 1122 4.2.3.6 (MUST-26): probe only an idle connection; while data
 	 * is in flight or queued, retransmission decides the connection's fate. */
 	bool busy = tcb->snd_una != tcb->snd_max || tcb->snd.len;
-	if (busy || (now - tcb->last_rcv < TERN_MS(tcb->keep_idle) && tcb->keep_probes == 0)) {
+	if (busy || (now - tcb->last_rcv < TERN_SEC(tcb->keep_idle) && tcb->keep_probes == 0)) {
 		tcb->keep_probes = 0;
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-				   (busy ? now : tcb->last_rcv) + TERN_MS(tcb->keep_idle));
+				   (busy ? now : tcb->last_rcv) + TERN_SEC(tcb->keep_idle));
 		return true;
 	}
 	if (tcb->keep_probes >= tcb->keep_cnt) {
@@ -253,7 +253,7 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	tcb->keep_probes++;
 	TERN_COUNT(st, tcp_keepalive_probes);
 	tern_tcp_send_keepalive(tcb);
-	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + TERN_MS(tcb->keep_intvl));
+	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + TERN_SEC(tcb->keep_intvl));
 	return true;
 }
 

@@ -20,10 +20,11 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 	k->linger = -1;
 }
 
-/* The TCB keeps the keepalive and user timeouts in 32-bit milliseconds
- * (issue 4: lean connections): the options are set in whole seconds up to
- * 32767 (keepalive) and in milliseconds (user timeout), so nothing is lost;
- * a user timeout beyond 49 days is held at the largest one. */
+/* The TCB keeps the keepalive times in 16-bit seconds and the user
+ * timeout in 32-bit milliseconds (issue 4: lean connections): the options
+ * are set in whole seconds up to 32767 (keepalive) and in milliseconds
+ * (user timeout), so nothing is lost; a user timeout beyond 49 days is
+ * held at the largest one. */
 static uint32_t knob_ms(tern_time t)
 {
 	tern_time ms = t / TERN_MS(1);
@@ -32,8 +33,8 @@ static uint32_t knob_ms(tern_time t)
 
 static void tern_tcb_take_times(tern_tcb *tcb, const tern_tcp_knobs *k)
 {
-	tcb->keep_idle = knob_ms(k->keep_idle);
-	tcb->keep_intvl = knob_ms(k->keep_intvl);
+	tcb->keep_idle = (uint16_t)(k->keep_idle / TERN_SEC(1));
+	tcb->keep_intvl = (uint16_t)(k->keep_intvl / TERN_SEC(1));
 	tcb->keep_cnt = (uint8_t)k->keep_cnt;  /* TERN_SO_KEEPCNT: 1..127 */
 	tcb->user_timeout = knob_ms(k->user_timeout);
 }
@@ -423,7 +424,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 			tcb->keepalive_on = k->keepalive;
 			if (k->keepalive && tcb->state == TERN_TCP_ESTABLISHED)
 				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-						   tcb->st->now + TERN_MS(tcb->keep_idle));
+						   tcb->st->now + TERN_SEC(tcb->keep_idle));
 			else if (!k->keepalive)
 				tern_tcp_timer_clear(tcb, TCPT_KEEPALIVE);
 		}
