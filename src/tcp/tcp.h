@@ -25,6 +25,32 @@ enum tcp_timer_kind {
 
 typedef struct tern_tcb tern_tcb;
 
+/* Past times that the TCB keeps in 32 bits (issue 4: lean connections):
+ * whole units (TERN_T32_MS, the wheel's 1 ms tick, or TERN_T32_S), rounded
+ * up as the wheel rounds deadlines (a time plus whole units then falls in
+ * the tick it fell in before), modulo 2^32: 49.7 days in ms, 136 years in
+ * seconds. Read back against the present, wrap-safe, they are exact to the
+ * unit while younger than 2^32 units; every such time is set from the
+ * present or the past. A time 0 stays 0 (some mean "never"; so does the
+ * one tick in 2^32 that wraps to 0). */
+#define TERN_T32_MS TERN_MS(1)
+#define TERN_T32_S TERN_SEC(1)
+
+static inline uint32_t tern_t32(tern_time t, tern_time unit)
+{
+	return (uint32_t)(t / unit + (t % unit != 0));
+}
+
+/* The time v stood for, rounded up to its unit but never past now (it
+ * was not in the future), so that now minus it cannot underflow. */
+static inline tern_time tern_t32_at(tern_time now, uint32_t v, tern_time unit)
+{
+	tern_time n = now / unit + (now % unit != 0);
+	uint32_t age = (uint32_t)n - v;
+	tern_time t = age <= n ? (n - age) * unit : 0;
+	return t < now ? t : now;
+}
+
 /* What congestion control keeps in the TCB: the part of a module's
  * tern_cc_stat that is state (cwnd, ssthresh, the minimum RTT) or is read
  * at other times than it is written (mss, flight). SRTT, the clock and the
@@ -160,8 +186,14 @@ struct tern_tcb {
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
 	uint32_t ecn_recover;          /* RFC 3168: no further reduction before SND.UNA passes it */
-	tern_time ts_recent_at;        /* RFC 7323: when TS.Recent was set: PAWS ages it out */
-	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
+	/* 32-bit times (tern_t32) */
+	uint32_t ts_recent_at;         /* RFC 7323 5.5: when TS.Recent was set, in
+	                                  seconds: PAWS ages it out after 24 days */
+	uint32_t pmtu_at;              /* ms: when the path MTU was lowered */
+	uint32_t first_rexmt_at;       /* ms: R1/R2 and user timeout: when trouble
+	                                  began (0: no trouble) */
+	uint32_t last_rcv, last_snd;   /* ms: keepalive idle; restart after idle
+	                                  (last_snd 0: nothing sent yet) */
 	/* RFC 2018 / 2883 / 6675 */
 	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
@@ -178,8 +210,6 @@ struct tern_tcb {
 
 	/* timers */
 	tern_timer timer;              /* at the earliest deadline */
-	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
-	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
 	tern_time rtt_start;           /* RTT (RFC 6298): when rtt_seq was sent */
 	uint32_t dl[TCPT_COUNT];       /* deadlines after timer.deadline (tcp_timer.c) */
 	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq, above) at a time */

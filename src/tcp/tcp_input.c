@@ -98,7 +98,7 @@ static void establish(tern_tcb *tcb)
 {
 	tern_cc_call(tcb, tern_tcb_cc(tcb)->init);
 	tern_trace_cwnd(tcb, "init");
-	tcb->last_rcv = tcb->st->now;
+	tcb->last_rcv = tern_t32(tcb->st->now, TERN_T32_MS);
 	if (tcb->keepalive_on)
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_SEC(tcb->keep_idle));
 	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED, "rcv ACK of SYN");
@@ -244,7 +244,8 @@ static bool paws_ok(tern_tcb *tcb, const seg_in *s)
 		return false;
 	}
 	if (!seq_lt(s->h.opts.ts_val, tcb->ts_recent) ||
-	    tcb->st->now - tcb->ts_recent_at > TERN_SEC(24 * 24 * 3600))
+	    tcb->st->now - tern_t32_at(tcb->st->now, tcb->ts_recent_at, TERN_T32_S) >
+		    TERN_SEC(24 * 24 * 3600))
 		return true;
 	TERN_COUNT(tcb->st, tcp_paws_drops);
 	tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_paws_drops");
@@ -259,7 +260,7 @@ static void update_ts_recent(tern_tcb *tcb, const seg_in *s)
 	if (tcb->ts_ok && (s->h.opts.present & TERN_TCPO_TS) &&
 	    seq_leq(s->h.seq, tcb->last_ack_sent) && seq_geq(s->h.opts.ts_val, tcb->ts_recent)) {
 		tcb->ts_recent = s->h.opts.ts_val;
-		tcb->ts_recent_at = tcb->st->now;
+		tcb->ts_recent_at = tern_t32(tcb->st->now, TERN_T32_S);
 	}
 }
 
@@ -781,7 +782,7 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 	if (!syn_received_dup_syn(tcb, s) || !check_seq(tcb, s) || !check_rst(tcb, s) ||
 	    !check_syn(tcb, s))
 		return;
-	tcb->last_rcv = tcb->st->now;
+	tcb->last_rcv = tern_t32(tcb->st->now, TERN_T32_MS);
 	tcb->keep_probes = 0;
 	ecn_receive(tcb, s);
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))

@@ -356,7 +356,7 @@ static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
 	}
 	tcb->snd_nxt += len + fin;
 	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
-	tcb->last_snd = tcb->st->now;
+	tcb->last_snd = tern_t32(tcb->st->now, TERN_T32_MS);
 	arm_rexmt(tcb);
 	tern_tlp_arm(tcb);
 }

@@ -114,12 +114,24 @@ static bool drop(tern_tcb *tcb, int err)
 	return held;
 }
 
+/* When trouble began (first_rexmt_at), as a full time; 0: none. */
+static tern_time trouble_at(const tern_tcb *tcb, tern_time now)
+{
+	return tcb->first_rexmt_at ? tern_t32_at(now, tcb->first_rexmt_at, TERN_T32_MS) : 0;
+}
+
+/* RFC 5482: the user timeout has run out (one is set and trouble began). */
+static bool user_timed_out(const tern_tcb *tcb, tern_time now)
+{
+	return tcb->user_timeout && tcb->first_rexmt_at &&
+	       now - trouble_at(tcb, now) >= TERN_MS(tcb->user_timeout);
+}
+
 /* RFC 1122 4.2.3.5: give up after R2 (a count of retransmissions, or the
  * user timeout of RFC 5482 when set); SYNs have their own count. */
 static bool retries_exhausted(tern_tcb *tcb, tern_time now)
 {
-	if (tcb->user_timeout && tcb->first_rexmt_at &&
-	    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout))
+	if (user_timed_out(tcb, now))
 		return true;
 	if (tcb->state == TERN_TCP_SYN_SENT || tcb->state == TERN_TCP_SYN_RECEIVED)
 		return tcb->backoff >= tcb->st->cfg.tcp_syn_retries;
@@ -135,7 +147,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 	if (tcb->first_rexmt_at)
 		return;
 	tern_time rto = tern_tcb_rto(tcb, 0);
-	tcb->first_rexmt_at = now > rto ? now - rto : 1;
+	tcb->first_rexmt_at = tern_t32(now > rto ? now - rto : 1, TERN_T32_MS);
 }
 
 /* The next expiry: the backed-off RTO, but no later than the user
@@ -143,7 +155,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
 {
 	tern_time next = now + tern_tcb_rto(tcb, tcb->backoff);
-	tern_time limit = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
+	tern_time limit = trouble_at(tcb, now) + TERN_MS(tcb->user_timeout);
 	return tcb->user_timeout && limit < next ? limit : next;
 }
 
@@ -212,21 +224,21 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * unacknowledged, and the probe byte is such data: counted from the
 	 * first probe (as Linux), it ends even a connection whose peer answers
 	 * (MUST-37 yields to resource management: RFC 9293 3.8.6.1, RFC 6429). */
-	bool user_timeout = tcb->user_timeout && tcb->first_rexmt_at &&
-			    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout);
+	bool user_timeout = user_timed_out(tcb, now);
 	if ((!tcb->sock && tcb->persist_backoff >= limit) || user_timeout) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
 	}
 	if (!tcb->first_rexmt_at)
-		tcb->first_rexmt_at = now;
+		tcb->first_rexmt_at = tern_t32(now, TERN_T32_MS);
 	TERN_COUNT(tcb->st, tcp_persist_probes);
 	tern_tcp_send_probe(tcb);
 	if (tcb->persist_backoff < 16)
 		tcb->persist_backoff++;
 	tern_time next = now + tern_tcb_rto(tcb, tcb->persist_backoff);
-	if (tcb->user_timeout && tcb->first_rexmt_at + TERN_MS(tcb->user_timeout) < next)
-		next = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
+	tern_time deadline = trouble_at(tcb, now) + TERN_MS(tcb->user_timeout);
+	if (tcb->user_timeout && deadline < next)
+		next = deadline;
 	tern_tcp_timer_set(tcb, TCPT_PERSIST, next);
 	return true;
 }
@@ -240,10 +252,11 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	/* RFC 1122 4.2.3.6 (MUST-26): probe only an idle connection; while data
 	 * is in flight or queued, retransmission decides the connection's fate. */
 	bool busy = tcb->snd_una != tcb->snd_max || tcb->snd.len;
-	if (busy || (now - tcb->last_rcv < TERN_SEC(tcb->keep_idle) && tcb->keep_probes == 0)) {
+	tern_time last_rcv = tern_t32_at(now, tcb->last_rcv, TERN_T32_MS);
+	if (busy || (now - last_rcv < TERN_SEC(tcb->keep_idle) && tcb->keep_probes == 0)) {
 		tcb->keep_probes = 0;
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-				   (busy ? now : tcb->last_rcv) + TERN_SEC(tcb->keep_idle));
+				   (busy ? now : last_rcv) + TERN_SEC(tcb->keep_idle));
 		return true;
 	}
 	if (tcb->keep_probes >= tcb->keep_cnt) {

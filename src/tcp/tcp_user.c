@@ -219,8 +219,9 @@ int tern_socket_send(tern_socket *s, const void *buf, size_t len, int flags)
 	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
 		tern_cc_stat cs = tern_cc_view(tcb);
-		tern_tcb_cc(tcb)->on_idle_restart(&cs, tcb->cc_state, tcb->st->now - tcb->last_snd,
-					 tern_tcb_rto(tcb, 0));
+		tern_time now = tcb->st->now;
+		tern_time idle = now - tern_t32_at(now, tcb->last_snd, TERN_T32_MS);
+		tern_tcb_cc(tcb)->on_idle_restart(&cs, tcb->cc_state, idle, tern_tcb_rto(tcb, 0));
 		tern_cc_take(tcb, &cs);
 		tern_trace_cwnd(tcb, "idle");
 	}
