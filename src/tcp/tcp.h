@@ -219,12 +219,17 @@ struct tern_tcb {
 	 * ccs: below, with the other 4-byte fields) */
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
 
-	/* statistics */
-	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+	tern_time rcv_space_at;        /* auto-tuning (below): when the measuring round began */
+
+	/* statistics: bytes in 64 bits; segments in 32, as Linux keeps them
+	 * (tcp_sock's segs_in/segs_out, tcp_info's tcpi_total_retrans): they
+	 * wrap after 2^32 segments, 6 TB at 1448 bytes each (issue 4: lean
+	 * connections) */
+	uint64_t bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, retransmits;
 
 	/* receive-buffer auto-tuning (tcp_rcv_tune.c), up to the stack's
 	 * tcp_rcvbuf_max when rcv_tune is set */
-	tern_time rcv_space_at;        /* when the measuring round began */
 	uint32_t rcv_rtt;              /* receiver's RTT estimate (timestamps) in
 	                                  microseconds, 0: none; held at
 	                                  TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
