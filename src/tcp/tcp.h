@@ -90,19 +90,25 @@ enum { TERN_SEG_SACKED = 1, TERN_SEG_LOST = 2, TERN_SEG_RETRANS = 4 };
 
 /* RACK's transmit queue: the segments in flight, oldest first, a ring of
  * cap (a power of two) entries; allocated with the first segment and freed
- * when it empties, so its counters are not in every TCB either. */
+ * when it empties, so its counters are not in every TCB either. With it
+ * lives RFC 8985 6.1's state of the flight: what the most recently sent
+ * delivered segment says. A flight's first delivery sets it afresh (every
+ * segment of a new flight went out after those of the last), so an idle
+ * connection need not keep it (issue 4: lean connections). */
 typedef struct tern_txq {
 	uint32_t cap, head, len;
-	uint32_t nretrans;        /* entries sent more than once (RACK) */
+	uint32_t nretrans;        /* entries sent more than once */
+	tern_time xmit_ts;        /* RACK.xmit_ts: of the most recently sent
+	                             delivered segment; 0: none this flight */
+	uint32_t rtt;             /* RACK.rtt: its RTT in microseconds, held at
+	                             TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
+	uint32_t end_seq;         /* RACK.end_seq: its end */
+	uint32_t fack;            /* the highest end delivered (SND.UNA to begin with) */
 	tern_txseg seg[];
 } tern_txq;
 
-/* RFC 8985 6.1's RACK state */
+/* RFC 8985 6.1's RACK state that outlives a flight: the reordering window */
 typedef struct tern_rack {
-	tern_time xmit_ts;        /* of the most recently sent delivered segment */
-	uint32_t rtt;             /* its RTT in microseconds, held at
-	                             TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
-	uint32_t end_seq, fack;   /* its end; the highest end delivered */
 	uint8_t reo_wnd_mult, reo_wnd_persist;
 	bool reordering_seen;
 } tern_rack;
@@ -153,6 +159,7 @@ struct tern_tcb {
 	bool in_recovery : 1;          /* fast recovery (RFC 6582, RFC 6675) */
 	bool rtt_timing : 1;           /* RFC 6298, Karn: rtt_seq is being timed */
 	bool rcv_tune : 1;             /* receive-buffer auto-tuning on (tcp_rcv_tune.c) */
+	bool rack_seen : 1;            /* RACK has seen a segment delivered (RFC 8985 6.2) */
 	/* the byte-sized fields */
 	uint8_t state;                 /* TERN_TCP_* */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
@@ -167,6 +174,7 @@ struct tern_tcb {
 	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
 	uint8_t cc_id;                 /* congestion control: tern_cc_modules[cc_id] */
+	tern_rack rack;
 	/* the 16-bit ones */
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
@@ -198,8 +206,9 @@ struct tern_tcb {
 	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
 	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	uint32_t recover;              /* RFC 6582 "recover" */
+	/* per-socket knob, in milliseconds (exact: see tern_tcb_take_times) */
+	uint32_t user_timeout;         /* 0: R2 by count */
 	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
-	tern_rack rack;
 	tern_txq *txq;                 /* NULL: nothing tracked in flight */
 	/* source route of every segment (RFC 9293 3.9.1.9), NULL: none; out
 	 * of line, as few connections have one */
@@ -237,8 +246,6 @@ struct tern_tcb {
 
 	tern_cc_vars ccs;
 
-	/* per-socket knob, in milliseconds (exact: see tern_tcb_take_times) */
-	uint32_t user_timeout;         /* 0: R2 by count */
 
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */

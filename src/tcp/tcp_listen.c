@@ -101,7 +101,6 @@ static void set_iss(tern_tcb *c, uint32_t iss)
 	c->snd_una = c->snd_nxt = c->snd_max = iss;
 	c->recover = iss;
 	c->ecn_recover = iss;
-	c->rack.fack = c->rack.end_seq = iss;
 }
 
 static void synq_add(tern_socket *ls, tern_tcb *c)

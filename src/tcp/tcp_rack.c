@@ -34,6 +34,24 @@ void tern_rack_free(tern_tcb *tcb)
 	tcb->txq = NULL;
 }
 
+/* A new flight: nothing delivered yet, everything below SND.UNA was. */
+static void flight_start(const tern_tcb *tcb, tern_txq *q)
+{
+	q->nretrans = 0;
+	q->xmit_ts = 0;
+	q->rtt = 0;
+	q->end_seq = q->fack = tcb->snd_una;
+}
+
+static void flight_copy(tern_txq *to, const tern_txq *from)
+{
+	to->nretrans = from->nretrans;
+	to->xmit_ts = from->xmit_ts;
+	to->rtt = from->rtt;
+	to->end_seq = from->end_seq;
+	to->fack = from->fack;
+}
+
 static bool grow(tern_tcb *tcb)
 {
 	uint32_t len = qlen(tcb), cap = tcb->txq ? tcb->txq->cap * 2 : TXQ_MIN;
@@ -42,9 +60,12 @@ static bool grow(tern_tcb *tcb)
 		return false;
 	for (uint32_t i = 0; i < len; i++)
 		q->seg[i] = *at(tcb, i);
-	q->nretrans = tcb->txq ? tcb->txq->nretrans : 0;
-	if (tcb->txq)
+	if (tcb->txq) {
+		flight_copy(q, tcb->txq);
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
+	} else {
+		flight_start(tcb, q);
+	}
 	q->cap = cap;
 	q->head = 0;
 	q->len = len;
@@ -87,20 +108,21 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
  * the retransmission) is ambiguous and skipped. */
 static void rack_update(tern_tcb *tcb, const tern_txseg *e)
 {
+	tern_txq *q = tcb->txq;
 	tern_time now = tcb->st->now, rtt = now - e->xmit;
 	if ((e->flags & TERN_SEG_RETRANS) && tcb->ccs.min_rtt && rtt < tcb->ccs.min_rtt)
 		return;
-	if (e->xmit > tcb->rack.xmit_ts ||
-	    (e->xmit == tcb->rack.xmit_ts && seq_gt(e->end, tcb->rack.end_seq))) {
-		tcb->rack.xmit_ts = e->xmit;
-		tcb->rack.end_seq = e->end;
-		tcb->rack.rtt = (uint32_t)(rtt < TERN_RTT_SAMPLE_MAX ? rtt : TERN_RTT_SAMPLE_MAX);
+	if (e->xmit > q->xmit_ts || (e->xmit == q->xmit_ts && seq_gt(e->end, q->end_seq))) {
+		q->xmit_ts = e->xmit;
+		q->end_seq = e->end;
+		q->rtt = (uint32_t)(rtt < TERN_RTT_SAMPLE_MAX ? rtt : TERN_RTT_SAMPLE_MAX);
+		tcb->rack_seen = tcb->rack_seen || q->xmit_ts;
 	}
 	/* step 3: delivered below the highest delivered so far = reordering */
-	if (seq_lt(e->end, tcb->rack.fack))
+	if (seq_lt(e->end, q->fack))
 		tcb->rack.reordering_seen = true;
 	else
-		tcb->rack.fack = e->end;
+		q->fack = e->end;
 }
 
 static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
@@ -133,8 +155,8 @@ static bool detect_loss(tern_tcb *tcb)
 	bool fresh = false;
 	for (uint32_t i = 0; i < qlen(tcb); i++) {
 		tern_txseg *e = at(tcb, i);
-		bool before = e->xmit < tcb->rack.xmit_ts ||
-			      (e->xmit == tcb->rack.xmit_ts && seq_lt(e->end, tcb->rack.end_seq));
+		bool before = e->xmit < tcb->txq->xmit_ts ||
+			      (e->xmit == tcb->txq->xmit_ts && seq_lt(e->end, tcb->txq->end_seq));
 		/* Without retransmissions the queue is in send order (ties in
 		 * sequence order): past the first segment sent after the one
 		 * delivered, none can be due. This keeps an ACK from walking
@@ -143,7 +165,7 @@ static bool detect_loss(tern_tcb *tcb)
 			break;
 		if (!before || (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
 			continue;
-		tern_time due = e->xmit + tcb->rack.rtt + reo;
+		tern_time due = e->xmit + tcb->txq->rtt + reo;
 		if (due <= now) {
 			e->flags |= TERN_SEG_LOST;
 			fresh = true;
@@ -185,12 +207,12 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 	}
 	if (tcb->txq && !tcb->txq->len)
 		tern_rack_free(tcb);  /* an idle connection holds no queue (issue 4: lean idle) */
-	return tcb->rack.xmit_ts && detect_loss(tcb);
+	return tcb->rack_seen && detect_loss(tcb);
 }
 
 bool tern_rack_on_timer(tern_tcb *tcb)
 {
-	return tcb->sack_ok && tcb->rack.xmit_ts && detect_loss(tcb);
+	return tcb->sack_ok && tcb->rack_seen && detect_loss(tcb);
 }
 
 /* After a timeout the receiver may have reneged: forget SACK marks and

@@ -129,7 +129,6 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	tcb->iss = tern_tcp_isn(st, &tcb->local, &tcb->remote);
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->recover = tcb->iss;
 	tcb->ecn_recover = tcb->iss;
-	tcb->rack.fack = tcb->rack.end_seq = tcb->iss;
 	tern_trace_state(tcb, TERN_TCP_CLOSED, TERN_TCP_SYN_SENT, "open");
 	tcb->state = TERN_TCP_SYN_SENT;
 	tern_tcb_hash(tcb);
