@@ -120,8 +120,11 @@ struct tern_tcb {
 	tern_stack *st;
 	tern_tcb *hnext;               /* connection-table chain */
 	tern_tcb *qnext;               /* listener's accept queue */
-	struct tern_socket *sock;      /* NULL once the application closed it */
-	struct tern_socket *listener;  /* passive open: the listening socket */
+	/* The application's socket (NULL once it closed it) or, for a passive
+	 * open not yet accepted, the listening socket (owner_is_listener):
+	 * never both, so one pointer (issue 4: lean connections). Read with
+	 * tern_tcb_sock() and tern_tcb_listener(). */
+	struct tern_socket *owner;
 	tern_tcb *pending_next;        /* on the stack's answer-later list */
 	tern_endpoint local, remote;
 
@@ -160,6 +163,7 @@ struct tern_tcb {
 	bool rtt_timing : 1;           /* RFC 6298, Karn: rtt_seq is being timed */
 	bool rcv_tune : 1;             /* receive-buffer auto-tuning on (tcp_rcv_tune.c) */
 	bool rack_seen : 1;            /* RACK has seen a segment delivered (RFC 8985 6.2) */
+	bool owner_is_listener : 1;    /* owner is the listening socket */
 	/* the byte-sized fields */
 	uint8_t state;                 /* TERN_TCP_* */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
@@ -250,6 +254,34 @@ struct tern_tcb {
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
+
+static inline struct tern_socket *tern_tcb_sock(const tern_tcb *tcb)
+{
+	return tcb->owner_is_listener ? NULL : tcb->owner;
+}
+
+static inline struct tern_socket *tern_tcb_listener(const tern_tcb *tcb)
+{
+	return tcb->owner_is_listener ? tcb->owner : NULL;
+}
+
+/* The application's socket takes the connection (s NULL: it let go); a
+ * listener still holding it keeps it until it forgets it. */
+static inline void tern_tcb_set_sock(tern_tcb *tcb, struct tern_socket *s)
+{
+	if (s || !tcb->owner_is_listener) {
+		tcb->owner = s;
+		tcb->owner_is_listener = false;
+	}
+}
+
+static inline void tern_tcb_set_listener(tern_tcb *tcb, struct tern_socket *ls)
+{
+	if (ls || tcb->owner_is_listener) {
+		tcb->owner = ls;
+		tcb->owner_is_listener = ls != NULL;
+	}
+}
 
 static inline const tern_cc_ops *tern_tcb_cc(const tern_tcb *tcb)
 {

@@ -263,10 +263,10 @@ static void tcb_free(tern_tcb *tcb)
 
 void tern_tcb_notify(tern_tcb *tcb)
 {
-	if (tcb->sock)
-		tern_socket_notify(tcb->sock);
-	else if (tcb->listener && tcb->state == TERN_TCP_ESTABLISHED)
-		tern_socket_notify(tcb->listener);
+	if (tern_tcb_sock(tcb))
+		tern_socket_notify(tern_tcb_sock(tcb));
+	else if (tern_tcb_listener(tcb) && tcb->state == TERN_TCP_ESTABLISHED)
+		tern_socket_notify(tern_tcb_listener(tcb));
 }
 
 void tern_tcb_soft_error(tern_tcb *tcb, int err)
@@ -283,10 +283,10 @@ static void enter_closed(tern_tcb *tcb)
 	tcb->state = TERN_TCP_CLOSED;
 	tern_tcp_timer_clear_all(tcb);
 	unhash(tcb);
-	if (tcb->listener)
-		tern_tcp_listener_forget(tcb->listener, tcb);
+	if (tern_tcb_listener(tcb))
+		tern_tcp_listener_forget(tern_tcb_listener(tcb), tcb);
 	tern_sndbuf_free(tcb->st, &tcb->snd);
-	if (tcb->sock) {
+	if (tern_tcb_sock(tcb)) {
 		tern_tcb_notify(tcb);
 		return;
 	}
@@ -304,8 +304,8 @@ void tern_tcb_set_state(tern_tcb *tcb, uint8_t state, const char *cause)
 		return;
 	}
 	tcb->state = state;
-	if (state == TERN_TCP_ESTABLISHED && tcb->listener && !tcb->sock)
-		tern_tcp_listener_established(tcb->listener, tcb);
+	if (state == TERN_TCP_ESTABLISHED && tern_tcb_listener(tcb) && !tern_tcb_sock(tcb))
+		tern_tcp_listener_established(tern_tcb_listener(tcb), tcb);
 	tern_tcb_notify(tcb);
 }
 
@@ -336,7 +336,7 @@ void tern_tcb_drop(tern_tcb *tcb, int err)
  * FIN-WAIT-2 gets the FIN-WAIT-2 limit. */
 void tern_tcb_release(tern_tcb *tcb)
 {
-	tcb->sock = NULL;
+	tern_tcb_set_sock(tcb, NULL);
 	if (tcb->state == TERN_TCP_CLOSED || tcb->state == TERN_TCP_TIME_WAIT) {
 		tcb_free(tcb);
 		return;
@@ -472,8 +472,8 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 	}
 	tern_tcp_timer_clear_all(tcb);
 	unhash(tcb);
-	if (tcb->listener)
-		tern_tcp_listener_forget(tcb->listener, tcb);
+	if (tern_tcb_listener(tcb))
+		tern_tcp_listener_forget(tern_tcb_listener(tcb), tcb);
 	tern_sndbuf_free(st, &tcb->snd);
 	const char *cause = tcb->state == TERN_TCP_FIN_WAIT_2 ? "rcv FIN" : "rcv ACK of FIN";
 	tern_trace_state(tcb, tcb->state, TERN_TCP_TIME_WAIT, cause);
@@ -481,7 +481,7 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 		tern_trace_state(tcb, TERN_TCP_TIME_WAIT, TERN_TCP_CLOSED, "time-wait limit");
 	/* A socket still holding the TCB sees TIME-WAIT until it closes. */
 	tcb->state = tw ? TERN_TCP_TIME_WAIT : TERN_TCP_CLOSED;
-	if (tcb->sock)
+	if (tern_tcb_sock(tcb))
 		tern_tcb_notify(tcb);
 	else
 		tcb_free(tcb);
@@ -524,8 +524,8 @@ void tern_tcp_free(tern_stack *st)
 			tern_tcb *t = tcp->buckets[b];
 			tcp->buckets[b] = t->hnext;
 			t->hashed = false;
-			if (t->sock)
-				t->sock->tcb = NULL;
+			if (tern_tcb_sock(t))
+				tern_tcb_sock(t)->tcb = NULL;
 			tcb_free(t);
 		}
 	}

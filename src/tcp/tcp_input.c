@@ -640,7 +640,7 @@ static bool our_fin_acked(tern_tcb *tcb)
 	switch (tcb->state) {
 	case TERN_TCP_FIN_WAIT_1:
 		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_2, "rcv ACK of FIN");
-		if (!tcb->sock)
+		if (!tern_tcb_sock(tcb))
 			tern_tcp_timer_set(tcb, TCPT_LINGER, tcb->st->now + tcb->st->cfg.tcp_fin_wait2);
 		return true;
 	case TERN_TCP_CLOSING:
@@ -767,7 +767,7 @@ static bool process_text_and_fin(tern_tcb *tcb, seg_in *s)
  * other's windows and probe each other for ever (found by fuzzing). */
 static bool orphan_data(tern_tcb *tcb, const seg_in *s)
 {
-	if (tcb->sock || tcb->listener || !s->h.payload_len ||
+	if (tern_tcb_sock(tcb) || tern_tcb_listener(tcb) || !s->h.payload_len ||
 	    !seq_gt(s->h.seq + (uint32_t)s->h.payload_len, tcb->rcv_nxt))
 		return false;
 	TERN_COUNT(tcb->st, tcp_orphan_resets);

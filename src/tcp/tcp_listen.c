@@ -40,7 +40,7 @@ void tern_tcp_listener_forget(tern_socket *ls, tern_tcb *child)
 		unlink_from(&ls->acceptq_head, child, &ls->acceptq_tail);
 		ls->acceptq_len--;
 	}
-	child->listener = NULL;
+	tern_tcb_set_listener(child, NULL);
 }
 
 void tern_tcp_listener_established(tern_socket *ls, tern_tcb *child)
@@ -105,7 +105,7 @@ static void set_iss(tern_tcb *c, uint32_t iss)
 
 static void synq_add(tern_socket *ls, tern_tcb *c)
 {
-	c->listener = ls;
+	tern_tcb_set_listener(c, ls);
 	tern_tcb_hash(c);
 	c->qnext = ls->synq;
 	ls->synq = c;

@@ -109,7 +109,7 @@ void tern_tcp_timer_clear_all(tern_tcb *tcb)
  * socket still holds it, to report the error). */
 static bool drop(tern_tcb *tcb, int err)
 {
-	bool held = tcb->sock != NULL;
+	bool held = tern_tcb_sock(tcb) != NULL;
 	tern_tcb_drop(tcb, err);
 	return held;
 }
@@ -225,7 +225,7 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * first probe (as Linux), it ends even a connection whose peer answers
 	 * (MUST-37 yields to resource management: RFC 9293 3.8.6.1, RFC 6429). */
 	bool user_timeout = user_timed_out(tcb, now);
-	if ((!tcb->sock && tcb->persist_backoff >= limit) || user_timeout) {
+	if ((!tern_tcb_sock(tcb) && tcb->persist_backoff >= limit) || user_timeout) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
 	}

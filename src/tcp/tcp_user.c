@@ -132,7 +132,7 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	tern_trace_state(tcb, TERN_TCP_CLOSED, TERN_TCP_SYN_SENT, "open");
 	tcb->state = TERN_TCP_SYN_SENT;
 	tern_tcb_hash(tcb);
-	tcb->sock = s;
+	tern_tcb_set_sock(tcb, s);
 	s->tcb = tcb;
 	s->remote = *remote;
 	s->connected = true;
@@ -153,8 +153,8 @@ static tern_socket *new_child_socket(tern_socket *ls, tern_tcb *c)
 	s->remote = c->remote;
 	s->connected = true;
 	s->tcb = c;
-	c->sock = s;
-	c->listener = NULL;
+	tern_tcb_set_sock(c, s);
+	tern_tcb_set_listener(c, NULL);
 	return s;
 }
 
@@ -314,7 +314,7 @@ static void abort_tcb(tern_tcb *tcb)
 	if (synchronized(tcb))
 		tern_tcp_send_bare(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
 				   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST, NULL);
-	tcb->sock = NULL;
+	tern_tcb_set_sock(tcb, NULL);
 	tern_tcb_drop(tcb, TERN_ECONNABORTED);
 }
 
