@@ -125,7 +125,6 @@ struct tern_tcb {
 	 * never both, so one pointer (issue 4: lean connections). Read with
 	 * tern_tcb_sock() and tern_tcb_listener(). */
 	struct tern_socket *owner;
-	tern_tcb *pending_next;        /* on the stack's answer-later list */
 	tern_endpoint local, remote;
 
 	/* RFC 9293 3.3.1: send sequence variables */

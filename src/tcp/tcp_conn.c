@@ -25,6 +25,9 @@ const char *tern_tcp_state_name(int state)
 
 static void tw_expire(tern_timer *t, tern_time now);
 
+static bool pending_resize(tern_tcp *tcp, uint32_t cap);
+#define PENDING_KEEP 256u
+
 int tern_tcp_init(tern_stack *st)
 {
 	tern_tcp *tcp = tern_mem_alloc(st, sizeof *tcp);
@@ -48,7 +51,7 @@ int tern_tcp_init(tern_stack *st)
 	tern_timer_init(&tcp->tw_timer, tw_expire);
 	tcp->st = st;
 	st->tcp = tcp;
-	if (tern_tcp_ports_init(st) < 0) {
+	if (tern_tcp_ports_init(st) < 0 || !pending_resize(tcp, PENDING_KEEP)) {
 		tern_tcp_free(st);
 		return TERN_ENOMEM;
 	}
@@ -199,36 +202,62 @@ static void unpend(tern_tcb *tcb)
 {
 	if (!tcb->pending)
 		return;
-	for (tern_tcb **pp = &tcb->st->tcp->pending; *pp; pp = &(*pp)->pending_next) {
-		if (*pp == tcb) {
-			*pp = tcb->pending_next;
+	tern_tcp *tcp = tcb->st->tcp;
+	for (uint32_t i = 0; i < tcp->npending; i++) {
+		if (tcp->pending[i] == tcb) {  /* the others keep their order */
+			memmove(&tcp->pending[i], &tcp->pending[i + 1],
+				(tcp->npending - i - 1) * sizeof *tcp->pending);
+			tcp->npending--;
 			break;
 		}
 	}
 	tcb->pending = false;
 }
 
+/* The answer-later array has PENDING_KEEP entries from the start, so that
+ * ordinary batches allocate nothing; one grown larger for a big batch goes
+ * back to that size at the end of it. */
+static bool pending_resize(tern_tcp *tcp, uint32_t cap)
+{
+	tern_tcb **a = cap ? tern_mem_alloc(tcp->st, cap * sizeof *a) : NULL;
+	if (cap && !a)
+		return false;  /* counted in mem_alloc_fail */
+	if (a && tcp->npending)
+		memcpy(a, tcp->pending, tcp->npending * sizeof *a);
+	tern_mem_free(tcp->st, tcp->pending, tcp->pending_cap * sizeof *a);
+	tcp->pending = a;
+	tcp->pending_cap = cap;
+	return true;
+}
+
 void tern_tcp_output_soon(tern_tcb *tcb)
 {
-	if (!tcb->st->batch_depth) {
+	tern_tcp *tcp = tcb->st->tcp;
+	if (tcb->pending)
+		return;
+	/* outside a batch, or out of memory for the array: answer now */
+	if (!tcb->st->batch_depth || (tcp->npending == tcp->pending_cap &&
+				      !pending_resize(tcp, tcp->pending_cap ? 2 * tcp->pending_cap
+									     : PENDING_KEEP))) {
 		tern_tcp_output(tcb);
 		return;
 	}
-	if (tcb->pending)
-		return;
 	tcb->pending = true;
-	tcb->pending_next = tcb->st->tcp->pending;
-	tcb->st->tcp->pending = tcb;
+	tcp->pending[tcp->npending++] = tcb;
 }
 
 void tern_tcp_flush(tern_stack *st)
 {
-	for (int guard = 0; st->tcp->pending && guard < 1000000; guard++) {
-		tern_tcb *tcb = st->tcp->pending;
-		st->tcp->pending = tcb->pending_next;
+	tern_tcp *tcp = st->tcp;
+	for (int guard = 0; tcp->npending && guard < 1000000; guard++) {
+		tern_tcb *tcb = tcp->pending[--tcp->npending];
 		tcb->pending = false;
 		if (tcb->state != TERN_TCP_CLOSED && tcb->state != TERN_TCP_TIME_WAIT)
 			tern_tcp_output(tcb);
+	}
+	if (tcp->pending_cap > PENDING_KEEP && !tcp->npending) {
+		pending_resize(tcp, 0);
+		pending_resize(tcp, PENDING_KEEP);  /* or empty, if that fails */
 	}
 }
 
@@ -535,6 +564,8 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tcp->npending = 0;
+	pending_resize(tcp, 0);
 	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);
