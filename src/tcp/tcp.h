@@ -78,6 +78,8 @@ typedef struct tern_loss {
 	tern_sack_block sb[TERN_SB_MAX];  /* scoreboard: SACKed, sorted */
 	uint32_t high_rxt;                 /* HighRxt: highest retransmitted (RFC 6675) */
 	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
+	uint32_t tlp_end;                  /* TLP.end_seq of an open probe episode
+	                                      (RFC 8985 7), 0: none */
 } tern_loss;
 
 /* A segment in flight, for RACK (RFC 8985): its range and last send time. */
@@ -132,7 +134,7 @@ struct tern_tcb {
 	uint32_t snd_max;              /* highest sequence number sent + 1 */
 	uint32_t max_snd_wnd;          /* largest window the peer offered (RFC 5961 5) */
 	/* receive sequence variables */
-	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
+	uint32_t rcv_nxt, rcv_up, irs;  /* RCV.WND: tern_tcp_rcv_window(), from the ring */
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
 	/* The flags, one bit each: what the application asked for and what
@@ -207,7 +209,6 @@ struct tern_tcb {
 	                                  (last_snd 0: nothing sent yet) */
 	/* RFC 2018 / 2883 / 6675 */
 	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
-	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	uint32_t recover;              /* RFC 6582 "recover" */
 	/* per-socket knob, in milliseconds (exact: see tern_tcb_take_times) */
 	uint32_t user_timeout;         /* 0: R2 by count */
@@ -253,6 +254,11 @@ struct tern_tcb {
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
+
+/* Issue 4, item 7 ("lean connections"): at most 512 bytes per idle
+ * established TCB without buffers (docs/BENCHMARKS.md, conn-memory). A
+ * field added here has to be paid for elsewhere. */
+_Static_assert(sizeof(tern_tcb) <= 512, "tern_tcb exceeds issue 4's 512-byte target");
 
 static inline struct tern_socket *tern_tcb_sock(const tern_tcb *tcb)
 {
@@ -379,6 +385,11 @@ void tern_sack_clear(tern_tcb *tcb);
 tern_loss *tern_loss_get(tern_tcb *tcb);
 void tern_loss_idle(tern_tcb *tcb);
 void tern_loss_free(tern_tcb *tcb);
+/* A tail loss probe's episode is open (its TLP.end_seq, in loss). */
+static inline bool tern_tlp_open(const tern_tcb *tcb)
+{
+	return tcb->loss && tcb->loss->tlp_end;
+}
 /* HighRxt = SND.UNA: recovery starts afresh (RTO, PMTU drop, entry). */
 void tern_loss_rxt_reset(tern_tcb *tcb);
 /* Sender, RFC 6675 4: IsLost(seq) and SetPipe. */

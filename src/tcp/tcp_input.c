@@ -549,8 +549,8 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		tern_tcp_timer_clear(tcb, TCPT_REXMT);
 	else
 		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_tcb_rto(tcb, 0));
-	if (tcb->tlp_end && seq_geq(tcb->snd_una, tcb->tlp_end))
-		tcb->tlp_end = 0;  /* the probe episode is over */
+	if (tern_tlp_open(tcb) && seq_geq(tcb->snd_una, tcb->loss->tlp_end))
+		tcb->loss->tlp_end = 0;  /* the probe episode is over */
 	tern_loss_idle(tcb);
 	tern_tlp_arm(tcb);
 	tern_tcb_notify(tcb);

@@ -199,7 +199,8 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		tern_sack_clear(tcb);
 		tern_rack_reset(tcb);
 		tern_loss_rxt_reset(tcb);
-		tcb->tlp_end = 0;
+		if (tcb->loss)
+			tcb->loss->tlp_end = 0;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
 		tcb->recover = tcb->snd_max;
 	}
