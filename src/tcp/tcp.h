@@ -38,14 +38,14 @@ typedef struct tern_tcb tern_tcb;
 
 static inline uint32_t tern_t32(tern_time t, tern_time unit)
 {
-	return (uint32_t)(t / unit + (t % unit != 0));
+	return (uint32_t)((t + unit - 1) / unit);  /* times are far below 2^64 - unit */
 }
 
 /* The time v stood for, rounded up to its unit but never past now (it
  * was not in the future), so that now minus it cannot underflow. */
 static inline tern_time tern_t32_at(tern_time now, uint32_t v, tern_time unit)
 {
-	tern_time n = now / unit + (now % unit != 0);
+	tern_time n = (now + unit - 1) / unit;
 	uint32_t age = (uint32_t)n - v;
 	tern_time t = age <= n ? (n - age) * unit : 0;
 	return t < now ? t : now;
@@ -179,6 +179,7 @@ struct tern_tcb {
 	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
 	uint8_t cc_id;                 /* congestion control: tern_cc_modules[cc_id] */
+	uint8_t dl_set;                /* the timers set: bit k for dl[k] (tcp_timer.c) */
 	tern_rack rack;
 	/* the 16-bit ones */
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */

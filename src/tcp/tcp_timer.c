@@ -42,28 +42,56 @@ static uint32_t dl_encode(tern_time base, tern_time d)
 	return DL_TICKS | (uint32_t)(ticks < DL_MAX_TICKS ? ticks : DL_MAX_TICKS);
 }
 
-/* Store the deadlines d[] relative to the earliest, and place the wheel
- * timer there. */
-static void dl_store(tern_tcb *tcb, const tern_time d[TCPT_COUNT])
+#define BIT(k) (1u << (k))
+
+/* The wheel timer at first, the earliest deadline. */
+static void dl_place(tern_tcb *tcb, tern_time first)
 {
-	tern_time first = TERN_TIME_NEVER;
-	for (int k = 0; k < TCPT_COUNT; k++)
-		if (d[k] < first)
-			first = d[k];
-	if (first == TERN_TIME_NEVER) {
-		tern_tcp_timer_clear_all(tcb);
-		return;
-	}
-	for (int k = 0; k < TCPT_COUNT; k++)
-		tcb->dl[k] = dl_encode(first, d[k]);
 	if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
 		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
 }
 
-static void dl_load(const tern_tcb *tcb, tern_time d[TCPT_COUNT])
+/* Store the set deadlines at[] relative to the earliest, first. */
+static void dl_store(tern_tcb *tcb, unsigned set, const tern_time *at, tern_time first)
 {
-	for (int k = 0; k < TCPT_COUNT; k++)
-		d[k] = dl_decode(tcb, tcb->dl[k]);
+	tcb->dl_set = (uint8_t)set;
+	if (!set) {
+		tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
+		return;
+	}
+	for (unsigned m = set; m; m &= m - 1) {
+		int j = __builtin_ctz(m);
+		tcb->dl[j] = dl_encode(first, at[j]);
+	}
+	dl_place(tcb, first);
+}
+
+/* Give timer k (-1: none) the deadline d (TERN_TIME_NEVER: none) and store
+ * every set deadline relative to the earliest, where the wheel timer goes.
+ * Only the timers set (dl_set) are visited; mostly k is the only one. */
+static void dl_rebuild(tern_tcb *tcb, int k, tern_time d)
+{
+	unsigned others = tcb->dl_set & ~(k >= 0 ? BIT(k) : 0u);
+	if (k >= 0)
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
+	if (!others && k >= 0 && d != TERN_TIME_NEVER) {
+		tcb->dl_set = (uint8_t)BIT(k);
+		tcb->dl[k] = 0;
+		dl_place(tcb, d);
+		return;
+	}
+	tern_time at[TCPT_COUNT], first = TERN_TIME_NEVER;
+	unsigned set = others;
+	if (k >= 0 && d != TERN_TIME_NEVER) {
+		at[k] = first = d;
+		set |= BIT(k);
+	}
+	for (unsigned m = others; m; m &= m - 1) {
+		int j = __builtin_ctz(m);
+		at[j] = dl_decode(tcb, tcb->dl[j]);
+		first = at[j] < first ? at[j] : first;
+	}
+	dl_store(tcb, set, at, first);
 }
 
 tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k)
@@ -73,18 +101,29 @@ tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k)
 
 void tern_tcp_timer_update(tern_tcb *tcb)
 {
-	tern_time d[TCPT_COUNT];
-	dl_load(tcb, d);
-	dl_store(tcb, d);
+	dl_rebuild(tcb, -1, TERN_TIME_NEVER);
+}
+
+/* While the wheel timer is armed, the earliest deadline has offset 0 and
+ * the timer holds it. A deadline that is not the earliest, set to one not
+ * before it or cleared, leaves the earliest where it is: only its own
+ * offset changes (the common case: the retransmission and probe timers
+ * move on every send and ACK). */
+static bool dl_fast(const tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
+{
+	return tern_timer_armed(&tcb->timer) && tcb->dl[k] != 0 &&
+	       deadline >= tcb->timer.deadline;
 }
 
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
 {
 	tern_trace_timer(tcb, k, "arm", deadline);
-	tern_time d[TCPT_COUNT];
-	dl_load(tcb, d);
-	d[k] = deadline;
-	dl_store(tcb, d);
+	if (dl_fast(tcb, k, deadline)) {
+		tcb->dl[k] = dl_encode(tcb->timer.deadline, deadline);
+		tcb->dl_set |= (uint8_t)BIT(k);
+		return;
+	}
+	dl_rebuild(tcb, (int)k, deadline);
 }
 
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
@@ -92,16 +131,19 @@ void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
 	if (tcb->dl[k] == TERN_TCP_DL_NEVER)
 		return;
 	tern_trace_timer(tcb, k, "stop", 0);
-	tern_time d[TCPT_COUNT];
-	dl_load(tcb, d);
-	d[k] = TERN_TIME_NEVER;
-	dl_store(tcb, d);
+	if (dl_fast(tcb, k, TERN_TIME_NEVER)) {
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
+		tcb->dl_set &= (uint8_t)~BIT(k);
+		return;
+	}
+	dl_rebuild(tcb, (int)k, TERN_TIME_NEVER);
 }
 
 void tern_tcp_timer_clear_all(tern_tcb *tcb)
 {
 	for (int k = 0; k < TCPT_COUNT; k++)
 		tcb->dl[k] = TERN_TCP_DL_NEVER;
+	tcb->dl_set = 0;
 	tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
 }
 
@@ -326,6 +368,7 @@ void tern_tcp_timer_fire(tern_timer *t, tern_time now)
 		if (dl_decode(tcb, tcb->dl[k]) > now)
 			continue;
 		tcb->dl[k] = TERN_TCP_DL_NEVER;  /* the others keep their base */
+		tcb->dl_set &= (uint8_t)~BIT(k);
 		tern_trace_timer(tcb, k, "fire", 0);
 		if (!handlers[k](tcb, now))
 			return;  /* the connection is gone */
