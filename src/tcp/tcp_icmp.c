@@ -70,8 +70,10 @@ void tern_tcp_pmtu_start(tern_tcb *tcb)
 
 void tern_tcp_pmtu_check(tern_tcb *tcb)
 {
+	if (!tcb->smss_full)
+		return;  /* the path MTU was not lowered */
 	tern_time now = tcb->st->now;
-	if (!tcb->smss_full || now - tern_t32_at(now, tcb->pmtu_at, TERN_T32_MS) < TERN_PMTU_AGE)
+	if (now - tern_t32_at(now, tcb->pmtu_at, TERN_T32_MS) < TERN_PMTU_AGE)
 		return;
 	TERN_COUNT(tcb->st, tcp_pmtu_raised);
 	set_smss(tcb, tcb->smss_full);
