@@ -13,12 +13,17 @@ struct tern_tcb;
 typedef struct tern_tcp_knobs {
 	bool nodelay, keepalive;
 	bool reuseaddr;               /* may share a port (see tern_tcp_port_bound) */
+	bool rcvbuf_set;              /* TERN_SO_RCVBUF given: no auto-tuning */
 	int linger;                   /* -1: graceful close; 0: close aborts */
-	tern_ip4_srcroute sr;         /* application's source route (MUST-51/52) */
-	tern_time keep_idle, keep_intvl, user_timeout;
+	tern_ip4_srcroute *sr;        /* application's source route (MUST-51/52),
+	                                 NULL: none; out of line, as few sockets
+	                                 have one (issue 4: lean connections) */
+	/* in the units they are set in, so nothing is lost (issue 4: lean
+	 * connections): whole seconds 1..32767, milliseconds */
+	uint16_t keep_idle, keep_intvl;
+	uint32_t user_timeout;
 	unsigned keep_cnt;
 	uint32_t sndbuf, rcvbuf;
-	bool rcvbuf_set;              /* TERN_SO_RCVBUF given: no auto-tuning */
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
 

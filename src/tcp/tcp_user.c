@@ -11,8 +11,8 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 {
 	memset(k, 0, sizeof *k);
 	/* RFC 1122 4.2.3.6: keepalive off by default, idle >= 2 hours */
-	k->keep_idle = TERN_SEC(7200);
-	k->keep_intvl = TERN_SEC(75);
+	k->keep_idle = 7200;
+	k->keep_intvl = 75;
 	k->keep_cnt = 9;
 	k->sndbuf = st->cfg.tcp_sndbuf;
 	k->rcvbuf = st->cfg.tcp_rcvbuf;
@@ -21,22 +21,15 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 }
 
 /* The TCB keeps the keepalive times in 16-bit seconds and the user
- * timeout in 32-bit milliseconds (issue 4: lean connections): the options
- * are set in whole seconds up to 32767 (keepalive) and in milliseconds
- * (user timeout), so nothing is lost; a user timeout beyond 49 days is
- * held at the largest one. */
-static uint32_t knob_ms(tern_time t)
-{
-	tern_time ms = t / TERN_MS(1);
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-}
-
+ * timeout in 32-bit milliseconds, as the knobs do (issue 4: lean
+ * connections): the options are set in whole seconds up to 32767
+ * (keepalive) and in milliseconds (user timeout), so nothing is lost. */
 static void tern_tcb_take_times(tern_tcb *tcb, const tern_tcp_knobs *k)
 {
-	tcb->keep_idle = (uint16_t)(k->keep_idle / TERN_SEC(1));
-	tcb->keep_intvl = (uint16_t)(k->keep_intvl / TERN_SEC(1));
+	tcb->keep_idle = k->keep_idle;
+	tcb->keep_intvl = k->keep_intvl;
 	tcb->keep_cnt = (uint8_t)k->keep_cnt;  /* TERN_SO_KEEPCNT: 1..127 */
-	tcb->user_timeout = knob_ms(k->user_timeout);
+	tcb->user_timeout = k->user_timeout;
 }
 
 bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
@@ -59,7 +52,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->smss = 536;
 	tcb->ccs.mss = tcb->smss;
 	tern_tcp_opt_init(tcb);
-	return tern_tcb_set_route(tcb, &k->sr);
+	return !k->sr || tern_tcb_set_route(tcb, k->sr);
 }
 
 int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
@@ -147,6 +140,9 @@ static tern_socket *new_child_socket(tern_socket *ls, tern_tcb *c)
 	if (tern_tcp_open(ls->st, &s))
 		return NULL;
 	s->knobs = ls->knobs;
+	/* the listener's route is its own: the connection carries a copy
+	 * (tcb->sr), and a connected socket opens no other */
+	s->knobs.sr = NULL;
 	s->tos = ls->tos;
 	s->ttl = ls->ttl;
 	s->local = c->local;
@@ -348,6 +344,8 @@ static void close_listener(tern_socket *ls)
  * RFC 1122 4.2.2.13 says to reset. */
 void tern_tcp_close(tern_socket *s)
 {
+	tern_mem_free(s->st, s->knobs.sr, sizeof *s->knobs.sr);
+	s->knobs.sr = NULL;
 	if (s->listening)
 		close_listener(s);
 	if (s->in_port_table)
@@ -394,8 +392,6 @@ unsigned tern_tcp_events(const tern_socket *s)
 	return ev;
 }
 
-static tern_time seconds(int v) { return TERN_SEC((tern_time)v); }
-
 void tern_tcp_ip_fields_changed(tern_socket *s)
 {
 	if (s->tcb) {
@@ -433,7 +429,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 	case TERN_SO_KEEPINTVL:
 		if (value < 1 || value > 32767)
 			return TERN_EINVAL;
-		*(opt == TERN_SO_KEEPIDLE ? &k->keep_idle : &k->keep_intvl) = seconds(value);
+		*(opt == TERN_SO_KEEPIDLE ? &k->keep_idle : &k->keep_intvl) = (uint16_t)value;
 		break;
 	case TERN_SO_KEEPCNT:
 		if (value < 1 || value > 127)
@@ -441,7 +437,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		k->keep_cnt = (unsigned)value;
 		break;
 	case TERN_SO_USER_TIMEOUT:
-		k->user_timeout = TERN_MS((tern_time)value);
+		k->user_timeout = (uint32_t)value;  /* milliseconds, >= 0 */
 		break;
 	case TERN_SO_REUSEADDR:
 		if (s->bound)
@@ -473,10 +469,10 @@ int tern_tcp_getopt(tern_socket *s, int opt, int *value)
 	switch (opt) {
 	case TERN_SO_NODELAY: *value = k->nodelay; return 0;
 	case TERN_SO_KEEPALIVE: *value = k->keepalive; return 0;
-	case TERN_SO_KEEPIDLE: *value = (int)(k->keep_idle / TERN_SEC(1)); return 0;
-	case TERN_SO_KEEPINTVL: *value = (int)(k->keep_intvl / TERN_SEC(1)); return 0;
+	case TERN_SO_KEEPIDLE: *value = k->keep_idle; return 0;
+	case TERN_SO_KEEPINTVL: *value = k->keep_intvl; return 0;
 	case TERN_SO_KEEPCNT: *value = (int)k->keep_cnt; return 0;
-	case TERN_SO_USER_TIMEOUT: *value = (int)(k->user_timeout / 1000); return 0;
+	case TERN_SO_USER_TIMEOUT: *value = (int)k->user_timeout; return 0;
 	case TERN_SO_SNDBUF: *value = (int)k->sndbuf; return 0;
 	case TERN_SO_REUSEADDR: *value = k->reuseaddr; return 0;
 	case TERN_SO_LINGER: *value = k->linger; return 0;
@@ -499,7 +495,16 @@ int tern_socket_set_source_route(tern_socket *s, const uint32_t *hops, size_t n,
 {
 	if (!s || s->kind != TERN_SOCK_TCP || s->tcb || n > TERN_IP4_SR_MAX || (n && !hops))
 		return TERN_EINVAL;
-	tern_ip4_srcroute *sr = &s->knobs.sr;
+	if (!n) {
+		tern_mem_free(s->st, s->knobs.sr, sizeof *s->knobs.sr);
+		s->knobs.sr = NULL;
+		return 0;
+	}
+	if (!s->knobs.sr)
+		s->knobs.sr = tern_mem_alloc(s->st, sizeof *s->knobs.sr);
+	tern_ip4_srcroute *sr = s->knobs.sr;
+	if (!sr)
+		return TERN_ENOMEM;  /* counted in mem_alloc_fail */
 	sr->n = (uint8_t)n;
 	sr->strict = strict;
 	for (size_t i = 0; i < n; i++)
