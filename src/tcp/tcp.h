@@ -326,9 +326,7 @@ void tern_tcb_notify(tern_tcb *tcb);
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline);
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k);
 void tern_tcp_timer_clear_all(tern_tcb *tcb);
-/* The deadline of a timer, TERN_TIME_NEVER when it is not set. */
-tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k);
-#define TERN_TCP_DL_NEVER UINT32_MAX
+#define TERN_TCP_DL_NEVER UINT32_MAX  /* dl[k]: timer k is not set */
 static inline bool tern_tcp_timer_is_set(const tern_tcb *tcb, enum tcp_timer_kind k)
 {
 	return tcb->dl[k] != TERN_TCP_DL_NEVER;

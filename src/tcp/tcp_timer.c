@@ -94,11 +94,6 @@ static void dl_rebuild(tern_tcb *tcb, int k, tern_time d)
 	dl_store(tcb, set, at, first);
 }
 
-tern_time tern_tcp_timer_deadline(const tern_tcb *tcb, enum tcp_timer_kind k)
-{
-	return dl_decode(tcb, tcb->dl[k]);
-}
-
 void tern_tcp_timer_update(tern_tcb *tcb)
 {
 	dl_rebuild(tcb, -1, TERN_TIME_NEVER);
