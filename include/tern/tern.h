@@ -518,7 +518,8 @@ int tern_tcp_open(tern_stack *st, tern_socket **out);
 
 /* Passive OPEN: accept connections on the bound port (RFC 9293 3.9.1).
  * backlog bounds both the SYN queue and the accept queue (1..65535).
- * Errors: TERN_EINVAL (not bound, or connected), TERN_EOPNOTSUPP (UDP). */
+ * Errors: TERN_EINVAL (not bound, or connected), TERN_EOPNOTSUPP (UDP),
+ * TERN_ENOMEM (no memory for the queues' heads, kept out of line). */
 int tern_socket_listen(tern_socket *s, int backlog);
 
 /* Take an established connection from a listener. *out is a new socket

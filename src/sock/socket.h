@@ -27,6 +27,16 @@ typedef struct tern_tcp_knobs {
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
 
+/* A listener's queues (RFC 9293 3.10.1, passive OPEN), out of line from
+ * listen() to close: a connected socket has none (issue 4: lean
+ * connections). */
+typedef struct tern_listen_q {
+	uint32_t synq_len, acceptq_len;
+	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
+	struct tern_tcb *synq;        /* SYN-RECEIVED children */
+	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
+} tern_listen_q;
+
 /* The small fields are gathered so that the compiler pads little: every
  * connection has a socket (issue 4: lean connections). */
 struct tern_socket {
@@ -51,10 +61,8 @@ struct tern_socket {
 	/* TCP */
 	struct tern_tcb *tcb;         /* the connection, once there is one */
 	tern_tcp_knobs knobs;
-	uint32_t backlog, synq_len, acceptq_len;
-	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
-	struct tern_tcb *synq;        /* SYN-RECEIVED children */
-	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
+	uint32_t backlog;
+	tern_listen_q *lq;            /* while listening */
 };
 
 /* Would binding self to addr:port (addr 0 = any) clash with a socket of

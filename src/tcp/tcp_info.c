@@ -63,7 +63,7 @@ int tern_socket_info(const tern_socket *s, tern_tcp_info *out)
 	memset(out, 0, sizeof *out);
 	out->state = s->listening ? TERN_TCP_LISTEN : TERN_TCP_CLOSED;
 	out->local = s->local;
-	out->unread = s->acceptq_len;  /* as ss shows a listener's queue */
+	out->unread = s->lq ? s->lq->acceptq_len : 0;  /* as ss shows a listener's queue */
 	out->unacked = s->backlog;
 	return 0;
 }

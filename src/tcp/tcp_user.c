@@ -79,6 +79,12 @@ int tern_socket_listen(tern_socket *s, int backlog)
 	}
 	if (tern_tcp_listener_clash(s))
 		return TERN_EADDRINUSE;
+	if (!s->lq) {
+		s->lq = tern_mem_alloc(s->st, sizeof *s->lq);
+		if (!s->lq)
+			return TERN_ENOMEM;  /* counted in mem_alloc_fail */
+		memset(s->lq, 0, sizeof *s->lq);
+	}
 	s->listening = true;
 	s->backlog = (uint32_t)backlog;
 	return 0;
@@ -160,16 +166,16 @@ int tern_socket_accept(tern_socket *ls, tern_socket **out, tern_endpoint *peer)
 		return TERN_EINVAL;
 	if (ls->kind != TERN_SOCK_TCP || !ls->listening)
 		return TERN_EINVAL;
-	tern_tcb *c = ls->acceptq_head;
+	tern_tcb *c = ls->lq->acceptq_head;
 	if (!c)
 		return TERN_EAGAIN;
 	tern_socket *s = new_child_socket(ls, c);
 	if (!s)
 		return TERN_ENOBUFS;
-	ls->acceptq_head = c->qnext;
-	if (!ls->acceptq_head)
-		ls->acceptq_tail = NULL;
-	ls->acceptq_len--;
+	ls->lq->acceptq_head = c->qnext;
+	if (!ls->lq->acceptq_head)
+		ls->lq->acceptq_tail = NULL;
+	ls->lq->acceptq_len--;
 	c->qnext = NULL;
 	if (peer)
 		*peer = c->remote;
@@ -331,11 +337,13 @@ int tern_socket_abort(tern_socket *s)
 
 static void close_listener(tern_socket *ls)
 {
-	while (ls->synq)
-		abort_tcb(ls->synq);
-	while (ls->acceptq_head)
-		abort_tcb(ls->acceptq_head);
+	while (ls->lq->synq)
+		abort_tcb(ls->lq->synq);
+	while (ls->lq->acceptq_head)
+		abort_tcb(ls->lq->acceptq_head);
 	ls->listening = false;
+	tern_mem_free(ls->st, ls->lq, sizeof *ls->lq);
+	ls->lq = NULL;
 }
 
 /* Called by tern_socket_close for TCP sockets: a listener takes its
@@ -367,7 +375,7 @@ void tern_tcp_close(tern_socket *s)
 unsigned tern_tcp_events(const tern_socket *s)
 {
 	if (s->listening)
-		return s->acceptq_head ? TERN_EV_READABLE : 0;
+		return s->lq->acceptq_head ? TERN_EV_READABLE : 0;
 	const tern_tcb *tcb = s->tcb;
 	if (!tcb)
 		return 0;
