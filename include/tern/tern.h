@@ -545,7 +545,8 @@ int tern_tcp_open(tern_stack *st, tern_socket **out);
 
 /* Passive OPEN: accept connections on the bound port (RFC 9293 3.9.1).
  * backlog bounds both the SYN queue and the accept queue (1..65535).
- * Errors: TERN_EINVAL (not bound, or connected), TERN_EOPNOTSUPP (UDP). */
+ * Errors: TERN_EINVAL (not bound, or connected), TERN_EOPNOTSUPP (UDP),
+ * TERN_ENOMEM (no memory for the queues' heads, kept out of line). */
 int tern_socket_listen(tern_socket *s, int backlog);
 
 /* Take an established connection from a listener. *out is a new socket
@@ -647,7 +648,8 @@ void tern_tcp_walk(tern_stack *st, tern_tcp_walk_fn fn, void *ctx);
  * (MUST-52); without one, a connection answers along the reverse of the
  * route its SYN came by (MUST-53, when cfg.ip_accept_source_route lets such
  * SYNs in). n = 0 removes it. Errors: TERN_EINVAL (n > 9, not TCP, or the
- * connection already exists). */
+ * connection already exists), TERN_ENOMEM (no memory for the route, which
+ * is kept out of line). */
 int tern_socket_set_source_route(tern_socket *s, const uint32_t *hops, size_t n, bool strict);
 
 /* Choose the congestion control module by name ("newreno").

@@ -13,15 +13,30 @@ struct tern_tcb;
 typedef struct tern_tcp_knobs {
 	bool nodelay, keepalive;
 	bool reuseaddr;               /* may share a port (see tern_tcp_port_bound) */
-	int linger;                   /* -1: graceful close; 0: close aborts */
-	tern_ip4_srcroute sr;         /* application's source route (MUST-51/52) */
-	tern_time keep_idle, keep_intvl, user_timeout;
-	unsigned keep_cnt;
-	uint32_t sndbuf, rcvbuf;
 	bool rcvbuf_set;              /* TERN_SO_RCVBUF given: no auto-tuning */
 	bool sndbuf_set;              /* TERN_SO_SNDBUF given: no auto-tuning */
+	int linger;                   /* -1: graceful close; 0: close aborts */
+	tern_ip4_srcroute *sr;        /* application's source route (MUST-51/52),
+	                                 NULL: none; out of line, as few sockets
+	                                 have one (issue 4: lean connections) */
+	/* in the units they are set in, so nothing is lost (issue 4: lean
+	 * connections): whole seconds 1..32767, milliseconds */
+	uint16_t keep_idle, keep_intvl;
+	uint32_t user_timeout;
+	unsigned keep_cnt;
+	uint32_t sndbuf, rcvbuf;
 	const struct tern_cc_ops *cc;
 } tern_tcp_knobs;
+
+/* A listener's queues (RFC 9293 3.10.1, passive OPEN), out of line from
+ * listen() to close: a connected socket has none (issue 4: lean
+ * connections). */
+typedef struct tern_listen_q {
+	uint32_t synq_len, acceptq_len;
+	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
+	struct tern_tcb *synq;        /* SYN-RECEIVED children */
+	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
+} tern_listen_q;
 
 /* The small fields are gathered so that the compiler pads little: every
  * connection has a socket (issue 4: lean connections). */
@@ -47,10 +62,8 @@ struct tern_socket {
 	/* TCP */
 	struct tern_tcb *tcb;         /* the connection, once there is one */
 	tern_tcp_knobs knobs;
-	uint32_t backlog, synq_len, acceptq_len;
-	tern_time cookies_until;      /* cookie ACKs accepted until then (RFC 4987 3.6) */
-	struct tern_tcb *synq;        /* SYN-RECEIVED children */
-	struct tern_tcb *acceptq_head, *acceptq_tail;  /* established, not accepted */
+	uint32_t backlog;
+	tern_listen_q *lq;            /* while listening */
 };
 
 /* Would binding self to addr:port (addr 0 = any) clash with a socket of

@@ -25,6 +25,32 @@ enum tcp_timer_kind {
 
 typedef struct tern_tcb tern_tcb;
 
+/* Past times that the TCB keeps in 32 bits (issue 4: lean connections):
+ * whole units (TERN_T32_MS, the wheel's 1 ms tick, or TERN_T32_S), rounded
+ * up as the wheel rounds deadlines (a time plus whole units then falls in
+ * the tick it fell in before), modulo 2^32: 49.7 days in ms, 136 years in
+ * seconds. Read back against the present, wrap-safe, they are exact to the
+ * unit while younger than 2^32 units; every such time is set from the
+ * present or the past. A time 0 stays 0 (some mean "never"; so does the
+ * one tick in 2^32 that wraps to 0). */
+#define TERN_T32_MS TERN_MS(1)
+#define TERN_T32_S TERN_SEC(1)
+
+static inline uint32_t tern_t32(tern_time t, tern_time unit)
+{
+	return (uint32_t)((t + unit - 1) / unit);  /* times are far below 2^64 - unit */
+}
+
+/* The time v stood for, rounded up to its unit but never past now (it
+ * was not in the future), so that now minus it cannot underflow. */
+static inline tern_time tern_t32_at(tern_time now, uint32_t v, tern_time unit)
+{
+	tern_time n = (now + unit - 1) / unit;
+	uint32_t age = (uint32_t)n - v;
+	tern_time t = age <= n ? (n - age) * unit : 0;
+	return t < now ? t : now;
+}
+
 /* What congestion control keeps in the TCB: the part of a module's
  * tern_cc_stat that is state (cwnd, ssthresh, the minimum RTT) or is read
  * at other times than it is written (mss, flight). SRTT, the clock and the
@@ -35,7 +61,8 @@ typedef struct tern_cc_vars {
 	uint32_t cwnd, ssthresh;       /* bytes */
 	uint32_t mss;                  /* SMSS as of the last synchronisation */
 	uint32_t flight;               /* FlightSize as of the last synchronisation */
-	tern_time min_rtt;             /* 0 until a sample exists */
+	uint32_t min_rtt;              /* microseconds, 0 until a sample exists;
+	                                  held at TERN_RTT_SAMPLE_MAX (tcp_rtt.h) */
 } tern_cc_vars;
 
 typedef struct tern_sack_block {
@@ -51,6 +78,8 @@ typedef struct tern_loss {
 	tern_sack_block sb[TERN_SB_MAX];  /* scoreboard: SACKed, sorted */
 	uint32_t high_rxt;                 /* HighRxt: highest retransmitted (RFC 6675) */
 	uint32_t prr_delivered, prr_out, recover_fs;  /* RFC 6937 */
+	uint32_t tlp_end;                  /* TLP.end_seq of an open probe episode
+	                                      (RFC 8985 7), 0: none */
 } tern_loss;
 
 /* A segment in flight, for RACK (RFC 8985): its range and last send time. */
@@ -63,19 +92,27 @@ enum { TERN_SEG_SACKED = 1, TERN_SEG_LOST = 2, TERN_SEG_RETRANS = 4 };
 
 /* RACK's transmit queue: the segments in flight, oldest first, a ring of
  * cap (a power of two) entries; allocated with the first segment and freed
- * when it empties, so its counters are not in every TCB either. */
+ * when it empties, so its counters are not in every TCB either. With it
+ * lives RFC 8985 6.1's state of the flight: what the most recently sent
+ * delivered segment says. A flight's first delivery sets it afresh (every
+ * segment of a new flight went out after those of the last), so an idle
+ * connection need not keep it (issue 4: lean connections). */
 typedef struct tern_txq {
 	uint32_t cap, head, len;
+	uint32_t nretrans;        /* entries sent more than once */
+	tern_time xmit_ts;        /* RACK.xmit_ts: of the most recently sent
+	                             delivered segment; 0: none this flight */
+	uint32_t rtt;             /* RACK.rtt: its RTT in microseconds, held at
+	                             TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
+	uint32_t end_seq;         /* RACK.end_seq: its end */
+	uint32_t fack;            /* the highest end delivered (SND.UNA to begin with) */
 	tern_txseg seg[];
 } tern_txq;
 
-/* RFC 8985 6.1's RACK state */
+/* RFC 8985 6.1's RACK state that outlives a flight: the reordering window */
 typedef struct tern_rack {
-	tern_time xmit_ts, rtt;   /* of the most recently sent delivered segment */
-	uint32_t end_seq, fack;   /* its end; the highest end delivered */
 	uint8_t reo_wnd_mult, reo_wnd_persist;
 	bool reordering_seen;
-	uint32_t nretrans;        /* queue entries sent more than once */
 } tern_rack;
 
 /* The fields are ordered by size within their groups so that the compiler
@@ -85,9 +122,11 @@ struct tern_tcb {
 	tern_stack *st;
 	tern_tcb *hnext;               /* connection-table chain */
 	tern_tcb *qnext;               /* listener's accept queue */
-	struct tern_socket *sock;      /* NULL once the application closed it */
-	struct tern_socket *listener;  /* passive open: the listening socket */
-	tern_tcb *pending_next;        /* on the stack's answer-later list */
+	/* The application's socket (NULL once it closed it) or, for a passive
+	 * open not yet accepted, the listening socket (owner_is_listener):
+	 * never both, so one pointer (issue 4: lean connections). Read with
+	 * tern_tcb_sock() and tern_tcb_listener(). */
+	struct tern_socket *owner;
 	tern_endpoint local, remote;
 
 	/* RFC 9293 3.3.1: send sequence variables */
@@ -95,7 +134,7 @@ struct tern_tcb {
 	uint32_t snd_max;              /* highest sequence number sent + 1 */
 	uint32_t max_snd_wnd;          /* largest window the peer offered (RFC 5961 5) */
 	/* receive sequence variables */
-	uint32_t rcv_nxt, rcv_wnd, rcv_up, irs;
+	uint32_t rcv_nxt, rcv_up, irs;  /* RCV.WND: tern_tcp_rcv_window(), from the ring */
 	uint32_t rcv_adv;              /* right edge we last advertised */
 
 	/* The flags, one bit each: what the application asked for and what
@@ -126,6 +165,8 @@ struct tern_tcb {
 	bool rcv_tune : 1;             /* receive-buffer auto-tuning on (tcp_rcv_tune.c) */
 	bool snd_tune : 1;             /* send-buffer auto-tuning on (tcp_user.c) */
 	bool csum_tx_off : 1;          /* the route's device completes TCP checksums */
+	bool rack_seen : 1;            /* RACK has seen a segment delivered (RFC 8985 6.2) */
+	bool owner_is_listener : 1;    /* owner is the listening socket */
 	/* the byte-sized fields */
 	uint8_t state;                 /* TERN_TCP_* */
 	uint8_t delack_segs;           /* full segments received since our last ACK */
@@ -139,6 +180,9 @@ struct tern_tcb {
 	uint8_t keep_cnt;              /* TERN_SO_KEEPCNT: 1..127 */
 	uint8_t xmit_rtx;              /* trace: why the segment being sent is resent */
 	uint8_t rewind_why;            /* trace: why SND.NXT last stepped back (go-back-N) */
+	uint8_t cc_id;                 /* congestion control: tern_cc_modules[cc_id] */
+	uint8_t dl_set;                /* the timers set: bit k for dl[k] (tcp_timer.c) */
+	tern_rack rack;
 	/* the 16-bit ones */
 	uint16_t smss;                 /* effective send MSS (RFC 9293 3.7.1) */
 	uint16_t smss_full;            /* the same before path MTU discovery lowered it */
@@ -146,21 +190,32 @@ struct tern_tcb {
 	uint16_t tso_max;              /* the route's device cuts segments up to this (0: no) */
 	int16_t err;                   /* error for the application (TERN_E*: -1..-115) */
 	int16_t soft_err;              /* last soft error (RFC 1122 4.2.3.9, RFC 9293 3.9.1.8) */
+	uint16_t keep_idle, keep_intvl; /* seconds: set in whole seconds, 1..32767 */
+	uint16_t backoff;              /* RTO doublings so far, held at UINT16_MAX: the
+	                                  RTO reaches its ceiling within 64 and the
+	                                  retry limits are bytes */
 
 	uint32_t fin_seqno;            /* sequence number of our FIN, once sent */
+	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
 	/* RFC 7323 */
 	uint32_t ts_recent;            /* TS.Recent (5.3) */
 	uint32_t last_ack_sent;        /* Last.ACK.sent (4.3) */
 	uint32_t ts_offset;            /* per-connection offset of our TSval clock (7.1) */
 	uint32_t ecn_recover;          /* RFC 3168: no further reduction before SND.UNA passes it */
-	tern_time ts_recent_at;        /* RFC 7323: when TS.Recent was set: PAWS ages it out */
-	tern_time pmtu_at;             /* when the path MTU was lowered (0: never) */
+	/* 32-bit times (tern_t32) */
+	uint32_t ts_recent_at;         /* RFC 7323 5.5: when TS.Recent was set, in
+	                                  seconds: PAWS ages it out after 24 days */
+	uint32_t pmtu_at;              /* ms: when the path MTU was lowered */
+	uint32_t first_rexmt_at;       /* ms: R1/R2 and user timeout: when trouble
+	                                  began (0: no trouble) */
+	uint32_t last_rcv, last_snd;   /* ms: keepalive idle; restart after idle
+	                                  (last_snd 0: nothing sent yet) */
 	/* RFC 2018 / 2883 / 6675 */
 	tern_sack_block dsack;         /* the recent blocks: rcv.ooo->sack_recent */
-	uint32_t tlp_end;              /* TLP.end_seq of an open probe episode, 0: none */
 	uint32_t recover;              /* RFC 6582 "recover" */
+	/* per-socket knob, in milliseconds (exact: see tern_tcb_take_times) */
+	uint32_t user_timeout;         /* 0: R2 by count */
 	tern_loss *loss;               /* NULL: no blocks, HighRxt = SND.UNA, PRR idle */
-	tern_rack rack;
 	tern_txq *txq;                 /* NULL: nothing tracked in flight */
 	/* source route of every segment (RFC 9293 3.9.1.9), NULL: none; out
 	 * of line, as few connections have one */
@@ -170,38 +225,76 @@ struct tern_tcb {
 	tern_rcvbuf rcv;
 
 	/* timers */
-	tern_timer timer;
-	tern_time deadline[TCPT_COUNT];
-	unsigned backoff;              /* RTO doublings so far */
-	uint32_t rtt_seq;              /* RFC 6298, Karn: the timed segment */
-	tern_time first_rexmt_at;      /* R1/R2 and user timeout: when trouble began */
-	tern_time last_rcv, last_snd;  /* keepalive idle; restart after idle */
-
-	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq) at a time */
+	tern_timer timer;              /* at the earliest deadline */
+	tern_time rtt_start;           /* RTT (RFC 6298): when rtt_seq was sent */
+	uint32_t dl[TCPT_COUNT];       /* deadlines after timer.deadline (tcp_timer.c) */
+	/* RTT (RFC 6298), Karn: one timed segment (rtt_seq, above) at a time */
 	tern_rtt rtt;
-	tern_time rtt_start;
 
-	/* congestion control (recover, dupacks, in_recovery: above) */
-	const tern_cc_ops *cc;
-	tern_cc_vars ccs;
+	/* congestion control (recover, dupacks, in_recovery: above; cc_id and
+	 * ccs: below, with the other 4-byte fields) */
 	_Alignas(8) uint8_t cc_state[TERN_CC_STATE_MAX];
 
-	/* statistics */
-	uint64_t bytes_acked, bytes_received, segs_out, segs_in, retransmits;
+	tern_time rcv_space_at;        /* auto-tuning (below): when the measuring round began */
+
+	/* statistics: bytes in 64 bits; segments in 32, as Linux keeps them
+	 * (tcp_sock's segs_in/segs_out, tcp_info's tcpi_total_retrans): they
+	 * wrap after 2^32 segments, 6 TB at 1448 bytes each (issue 4: lean
+	 * connections) */
+	uint64_t bytes_acked, bytes_received;
+	uint32_t segs_out, segs_in, retransmits;
 
 	/* receive-buffer auto-tuning (tcp_rcv_tune.c), up to the stack's
 	 * tcp_rcvbuf_max when rcv_tune is set */
-	tern_time rcv_space_at;        /* when the measuring round began */
-	tern_time rcv_rtt;             /* receiver's RTT estimate (timestamps), 0: none */
+	uint32_t rcv_rtt;              /* receiver's RTT estimate (timestamps) in
+	                                  microseconds, 0: none; held at
+	                                  TERN_RTT_SAMPLE_MAX as SRTT is (tcp_rtt.h) */
 	uint32_t rcv_space_seq;        /* RCV.NXT when the measuring round began */
 
-	/* per-socket knobs, in milliseconds (exact: see tern_tcb_take_times) */
-	uint32_t user_timeout;         /* 0: R2 by count */
-	uint32_t keep_idle, keep_intvl;
+	tern_cc_vars ccs;
+
 
 	/* event trace (tcp_trace.h) */
 	uint32_t traced_cwnd, traced_ssthresh;  /* last reported */
 };
+
+/* Issue 4, item 7 ("lean connections"): at most 512 bytes per idle
+ * established TCB without buffers (docs/BENCHMARKS.md, conn-memory). A
+ * field added here has to be paid for elsewhere. */
+_Static_assert(sizeof(tern_tcb) <= 512, "tern_tcb exceeds issue 4's 512-byte target");
+
+static inline struct tern_socket *tern_tcb_sock(const tern_tcb *tcb)
+{
+	return tcb->owner_is_listener ? NULL : tcb->owner;
+}
+
+static inline struct tern_socket *tern_tcb_listener(const tern_tcb *tcb)
+{
+	return tcb->owner_is_listener ? tcb->owner : NULL;
+}
+
+/* The application's socket takes the connection (s NULL: it let go); a
+ * listener still holding it keeps it until it forgets it. */
+static inline void tern_tcb_set_sock(tern_tcb *tcb, struct tern_socket *s)
+{
+	if (s || !tcb->owner_is_listener) {
+		tcb->owner = s;
+		tcb->owner_is_listener = false;
+	}
+}
+
+static inline void tern_tcb_set_listener(tern_tcb *tcb, struct tern_socket *ls)
+{
+	if (ls || tcb->owner_is_listener) {
+		tcb->owner = ls;
+		tcb->owner_is_listener = ls != NULL;
+	}
+}
+
+static inline const tern_cc_ops *tern_tcb_cc(const tern_tcb *tcb)
+{
+	return tern_cc_modules[tcb->cc_id];
+}
 
 /* The RTO after `backoff` expirations, within the stack's bounds. */
 static inline tern_time tern_tcb_rto(const tern_tcb *tcb, unsigned backoff)
@@ -235,6 +328,11 @@ void tern_tcb_notify(tern_tcb *tcb);
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline);
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k);
 void tern_tcp_timer_clear_all(tern_tcb *tcb);
+#define TERN_TCP_DL_NEVER UINT32_MAX  /* dl[k]: timer k is not set */
+static inline bool tern_tcp_timer_is_set(const tern_tcb *tcb, enum tcp_timer_kind k)
+{
+	return tcb->dl[k] != TERN_TCP_DL_NEVER;
+}
 /* Re-place the wheel timer at the earliest deadline. */
 void tern_tcp_timer_update(tern_tcb *tcb);
 
@@ -288,6 +386,11 @@ void tern_sack_clear(tern_tcb *tcb);
 tern_loss *tern_loss_get(tern_tcb *tcb);
 void tern_loss_idle(tern_tcb *tcb);
 void tern_loss_free(tern_tcb *tcb);
+/* A tail loss probe's episode is open (its TLP.end_seq, in loss). */
+static inline bool tern_tlp_open(const tern_tcb *tcb)
+{
+	return tcb->loss && tcb->loss->tlp_end;
+}
 /* HighRxt = SND.UNA: recovery starts afresh (RTO, PMTU drop, entry). */
 void tern_loss_rxt_reset(tern_tcb *tcb);
 /* Sender, RFC 6675 4: IsLost(seq) and SetPipe. */

@@ -28,7 +28,7 @@ typedef struct tern_cc_stat {
 	uint32_t snd_una, snd_max;
 } tern_cc_stat;
 
-#define TERN_CC_STATE_MAX 88   /* bytes reserved in each TCB for module state: CUBIC's */
+#define TERN_CC_STATE_MAX 72   /* bytes reserved in each TCB for module state: CUBIC's */
 
 typedef struct tern_cc_ops {
 	const char *name;
@@ -81,6 +81,12 @@ uint32_t tern_cc_initial_window(uint32_t mss);
  * exists; tern_cc_default() is the one new connections get. */
 const tern_cc_ops *tern_cc_find(const char *name);
 const tern_cc_ops *tern_cc_default(void);
+
+/* A TCB names its module by its index in the registry, one byte instead
+ * of a pointer (issue 4: lean connections). */
+#define TERN_CC_NMODULES 2
+extern const tern_cc_ops *const tern_cc_modules[TERN_CC_NMODULES];
+uint8_t tern_cc_id(const tern_cc_ops *ops);
 
 extern const tern_cc_ops tern_cc_newreno;
 extern const tern_cc_ops tern_cc_cubic;

@@ -25,6 +25,9 @@ const char *tern_tcp_state_name(int state)
 
 static void tw_expire(tern_timer *t, tern_time now);
 
+static bool pending_resize(tern_tcp *tcp, uint32_t cap);
+#define PENDING_KEEP 256u
+
 int tern_tcp_init(tern_stack *st)
 {
 	tern_tcp *tcp = tern_mem_alloc(st, sizeof *tcp);
@@ -48,7 +51,7 @@ int tern_tcp_init(tern_stack *st)
 	tern_timer_init(&tcp->tw_timer, tw_expire);
 	tcp->st = st;
 	st->tcp = tcp;
-	if (tern_tcp_ports_init(st) < 0) {
+	if (tern_tcp_ports_init(st) < 0 || !pending_resize(tcp, PENDING_KEEP)) {
 		tern_tcp_free(st);
 		return TERN_ENOMEM;
 	}
@@ -124,10 +127,10 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 	tcb->st = st;
 	tern_timer_init(&tcb->timer, tern_tcp_timer_fire);
 	for (int k = 0; k < TCPT_COUNT; k++)
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
 	tern_rtt_init(&tcb->rtt);
 	tcb->rack.reo_wnd_mult = 1;  /* RFC 8985 6.1 */
-	tcb->cc = tern_cc_default();
+	tcb->cc_id = 0;  /* tern_cc_default(), the registry's first */
 	tcp->nconns++;
 	return tcb;
 }
@@ -222,36 +225,62 @@ static void unpend(tern_tcb *tcb)
 {
 	if (!tcb->pending)
 		return;
-	for (tern_tcb **pp = &tcb->st->tcp->pending; *pp; pp = &(*pp)->pending_next) {
-		if (*pp == tcb) {
-			*pp = tcb->pending_next;
+	tern_tcp *tcp = tcb->st->tcp;
+	for (uint32_t i = 0; i < tcp->npending; i++) {
+		if (tcp->pending[i] == tcb) {  /* the others keep their order */
+			memmove(&tcp->pending[i], &tcp->pending[i + 1],
+				(tcp->npending - i - 1) * sizeof *tcp->pending);
+			tcp->npending--;
 			break;
 		}
 	}
 	tcb->pending = false;
 }
 
+/* The answer-later array has PENDING_KEEP entries from the start, so that
+ * ordinary batches allocate nothing; one grown larger for a big batch goes
+ * back to that size at the end of it. */
+static bool pending_resize(tern_tcp *tcp, uint32_t cap)
+{
+	tern_tcb **a = cap ? tern_mem_alloc(tcp->st, cap * sizeof *a) : NULL;
+	if (cap && !a)
+		return false;  /* counted in mem_alloc_fail */
+	if (a && tcp->npending)
+		memcpy(a, tcp->pending, tcp->npending * sizeof *a);
+	tern_mem_free(tcp->st, tcp->pending, tcp->pending_cap * sizeof *a);
+	tcp->pending = a;
+	tcp->pending_cap = cap;
+	return true;
+}
+
 void tern_tcp_output_soon(tern_tcb *tcb)
 {
-	if (!tcb->st->batch_depth) {
+	tern_tcp *tcp = tcb->st->tcp;
+	if (tcb->pending)
+		return;
+	/* outside a batch, or out of memory for the array: answer now */
+	if (!tcb->st->batch_depth || (tcp->npending == tcp->pending_cap &&
+				      !pending_resize(tcp, tcp->pending_cap ? 2 * tcp->pending_cap
+									     : PENDING_KEEP))) {
 		tern_tcp_output(tcb);
 		return;
 	}
-	if (tcb->pending)
-		return;
 	tcb->pending = true;
-	tcb->pending_next = tcb->st->tcp->pending;
-	tcb->st->tcp->pending = tcb;
+	tcp->pending[tcp->npending++] = tcb;
 }
 
 void tern_tcp_flush(tern_stack *st)
 {
-	for (int guard = 0; st->tcp->pending && guard < 1000000; guard++) {
-		tern_tcb *tcb = st->tcp->pending;
-		st->tcp->pending = tcb->pending_next;
+	tern_tcp *tcp = st->tcp;
+	for (int guard = 0; tcp->npending && guard < 1000000; guard++) {
+		tern_tcb *tcb = tcp->pending[--tcp->npending];
 		tcb->pending = false;
 		if (tcb->state != TERN_TCP_CLOSED && tcb->state != TERN_TCP_TIME_WAIT)
 			tern_tcp_output(tcb);
+	}
+	if (tcp->pending_cap > PENDING_KEEP && !tcp->npending) {
+		pending_resize(tcp, 0);
+		pending_resize(tcp, PENDING_KEEP);  /* or empty, if that fails */
 	}
 }
 
@@ -286,10 +315,10 @@ static void tcb_free(tern_tcb *tcb)
 
 void tern_tcb_notify(tern_tcb *tcb)
 {
-	if (tcb->sock)
-		tern_socket_notify(tcb->sock);
-	else if (tcb->listener && tcb->state == TERN_TCP_ESTABLISHED)
-		tern_socket_notify(tcb->listener);
+	if (tern_tcb_sock(tcb))
+		tern_socket_notify(tern_tcb_sock(tcb));
+	else if (tern_tcb_listener(tcb) && tcb->state == TERN_TCP_ESTABLISHED)
+		tern_socket_notify(tern_tcb_listener(tcb));
 }
 
 void tern_tcb_soft_error(tern_tcb *tcb, int err)
@@ -306,10 +335,10 @@ static void enter_closed(tern_tcb *tcb)
 	tcb->state = TERN_TCP_CLOSED;
 	tern_tcp_timer_clear_all(tcb);
 	unhash(tcb);
-	if (tcb->listener)
-		tern_tcp_listener_forget(tcb->listener, tcb);
+	if (tern_tcb_listener(tcb))
+		tern_tcp_listener_forget(tern_tcb_listener(tcb), tcb);
 	tern_sndbuf_free(tcb->st, &tcb->snd);
-	if (tcb->sock) {
+	if (tern_tcb_sock(tcb)) {
 		tern_tcb_notify(tcb);
 		return;
 	}
@@ -327,8 +356,8 @@ void tern_tcb_set_state(tern_tcb *tcb, uint8_t state, const char *cause)
 		return;
 	}
 	tcb->state = state;
-	if (state == TERN_TCP_ESTABLISHED && tcb->listener && !tcb->sock)
-		tern_tcp_listener_established(tcb->listener, tcb);
+	if (state == TERN_TCP_ESTABLISHED && tern_tcb_listener(tcb) && !tern_tcb_sock(tcb))
+		tern_tcp_listener_established(tern_tcb_listener(tcb), tcb);
 	tern_tcb_notify(tcb);
 }
 
@@ -359,7 +388,7 @@ void tern_tcb_drop(tern_tcb *tcb, int err)
  * FIN-WAIT-2 gets the FIN-WAIT-2 limit. */
 void tern_tcb_release(tern_tcb *tcb)
 {
-	tcb->sock = NULL;
+	tern_tcb_set_sock(tcb, NULL);
 	if (tcb->state == TERN_TCP_CLOSED || tcb->state == TERN_TCP_TIME_WAIT) {
 		tcb_free(tcb);
 		return;
@@ -495,8 +524,8 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 	}
 	tern_tcp_timer_clear_all(tcb);
 	unhash(tcb);
-	if (tcb->listener)
-		tern_tcp_listener_forget(tcb->listener, tcb);
+	if (tern_tcb_listener(tcb))
+		tern_tcp_listener_forget(tern_tcb_listener(tcb), tcb);
 	tern_sndbuf_free(st, &tcb->snd);
 	const char *cause = tcb->state == TERN_TCP_FIN_WAIT_2 ? "rcv FIN" : "rcv ACK of FIN";
 	tern_trace_state(tcb, tcb->state, TERN_TCP_TIME_WAIT, cause);
@@ -504,7 +533,7 @@ void tern_tcb_time_wait(tern_tcb *tcb)
 		tern_trace_state(tcb, TERN_TCP_TIME_WAIT, TERN_TCP_CLOSED, "time-wait limit");
 	/* A socket still holding the TCB sees TIME-WAIT until it closes. */
 	tcb->state = tw ? TERN_TCP_TIME_WAIT : TERN_TCP_CLOSED;
-	if (tcb->sock)
+	if (tern_tcb_sock(tcb))
 		tern_tcb_notify(tcb);
 	else
 		tcb_free(tcb);
@@ -548,8 +577,8 @@ void tern_tcp_free(tern_stack *st)
 			tcp->buckets[b] = t->hnext;
 			t->hashed = false;
 			tcp->last = NULL;
-			if (t->sock)
-				t->sock->tcb = NULL;
+			if (tern_tcb_sock(t))
+				tern_tcb_sock(t)->tcb = NULL;
 			tcb_free(t);
 		}
 	}
@@ -559,6 +588,8 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tcp->npending = 0;
+	pending_resize(tcp, 0);
 	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);

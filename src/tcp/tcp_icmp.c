@@ -64,13 +64,16 @@ void tern_tcp_pmtu_start(tern_tcb *tcb)
 		return;
 	TERN_COUNT(tcb->st, tcp_pmtu_cached);
 	tcb->smss_full = tcb->smss;
-	tcb->pmtu_at = e->at;
+	tcb->pmtu_at = tern_t32(e->at, TERN_T32_MS);
 	set_smss(tcb, e->mtu - overhead);
 }
 
 void tern_tcp_pmtu_check(tern_tcb *tcb)
 {
-	if (!tcb->smss_full || tcb->st->now - tcb->pmtu_at < TERN_PMTU_AGE)
+	if (!tcb->smss_full)
+		return;  /* the path MTU was not lowered */
+	tern_time now = tcb->st->now;
+	if (now - tern_t32_at(now, tcb->pmtu_at, TERN_T32_MS) < TERN_PMTU_AGE)
 		return;
 	TERN_COUNT(tcb->st, tcp_pmtu_raised);
 	set_smss(tcb, tcb->smss_full);
@@ -97,7 +100,7 @@ static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
 	TERN_COUNT(st, tcp_pmtu_lowered);
 	if (!tcb->smss_full)
 		tcb->smss_full = tcb->smss;
-	tcb->pmtu_at = st->now;
+	tcb->pmtu_at = tern_t32(st->now, TERN_T32_MS);
 	set_smss(tcb, mtu - overhead);
 	tern_pmtu *e = pmtu_slot(st, tcb->remote.addr);
 	e->dst = tcb->remote.addr;

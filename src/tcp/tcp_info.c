@@ -49,8 +49,8 @@ static void tcb_info(const tern_tcb *tcb, tern_tcp_info *o)
 	o->bytes_received = tcb->bytes_received;
 	o->segs_out = tcb->segs_out;
 	o->segs_in = tcb->segs_in;
-	size_t n = strlen(tcb->cc->name);
-	memcpy(o->cc, tcb->cc->name, n < sizeof o->cc - 1 ? n : sizeof o->cc - 1);
+	size_t n = strlen(tern_tcb_cc(tcb)->name);
+	memcpy(o->cc, tern_tcb_cc(tcb)->name, n < sizeof o->cc - 1 ? n : sizeof o->cc - 1);
 }
 
 int tern_socket_info(const tern_socket *s, tern_tcp_info *out)
@@ -64,7 +64,7 @@ int tern_socket_info(const tern_socket *s, tern_tcp_info *out)
 	memset(out, 0, sizeof *out);
 	out->state = s->listening ? TERN_TCP_LISTEN : TERN_TCP_CLOSED;
 	out->local = s->local;
-	out->unread = s->acceptq_len;  /* as ss shows a listener's queue */
+	out->unread = s->lq ? s->lq->acceptq_len : 0;  /* as ss shows a listener's queue */
 	out->unacked = s->backlog;
 	return 0;
 }

@@ -96,11 +96,11 @@ static void take_peer_window(tern_tcb *tcb, const seg_in *s)
 
 static void establish(tern_tcb *tcb)
 {
-	tern_cc_call(tcb, tcb->cc->init);
+	tern_cc_call(tcb, tern_tcb_cc(tcb)->init);
 	tern_trace_cwnd(tcb, "init");
-	tcb->last_rcv = tcb->st->now;
+	tcb->last_rcv = tern_t32(tcb->st->now, TERN_T32_MS);
 	if (tcb->keepalive_on)
-		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_MS(tcb->keep_idle));
+		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, tcb->st->now + TERN_SEC(tcb->keep_idle));
 	tern_tcb_set_state(tcb, TERN_TCP_ESTABLISHED, "rcv ACK of SYN");
 	/* 3.10.4: a CLOSE queued in SYN-RECEIVED is processed on entering
 	 * ESTABLISHED: its FIN goes out now, so the state is FIN-WAIT-1. */
@@ -244,7 +244,8 @@ static bool paws_ok(tern_tcb *tcb, const seg_in *s)
 		return false;
 	}
 	if (!seq_lt(s->h.opts.ts_val, tcb->ts_recent) ||
-	    tcb->st->now - tcb->ts_recent_at > TERN_SEC(24 * 24 * 3600))
+	    tcb->st->now - tern_t32_at(tcb->st->now, tcb->ts_recent_at, TERN_T32_S) >
+		    TERN_SEC(24 * 24 * 3600))
 		return true;
 	TERN_COUNT(tcb->st, tcp_paws_drops);
 	tern_trace_drop(tcb->st, s->ip, &s->h, "tcp_paws_drops");
@@ -259,7 +260,7 @@ static void update_ts_recent(tern_tcb *tcb, const seg_in *s)
 	if (tcb->ts_ok && (s->h.opts.present & TERN_TCPO_TS) &&
 	    seq_leq(s->h.seq, tcb->last_ack_sent) && seq_geq(s->h.opts.ts_val, tcb->ts_recent)) {
 		tcb->ts_recent = s->h.opts.ts_val;
-		tcb->ts_recent_at = tcb->st->now;
+		tcb->ts_recent_at = tern_t32(tcb->st->now, TERN_T32_S);
 	}
 }
 
@@ -408,7 +409,7 @@ void tern_tcp_enter_recovery(tern_tcb *tcb)
 	TERN_COUNT(tcb->st, tcp_fast_retrans);
 	tcb->in_recovery = true;
 	tcb->recover = tcb->snd_max;
-	tern_cc_call(tcb, tcb->cc->on_recovery_enter);
+	tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_enter);
 	tern_trace_cwnd(tcb, "loss");
 	tcb->rtt_timing = false;
 	if (!tcb->sack_ok) {
@@ -452,7 +453,7 @@ static void duplicate_ack(tern_tcb *tcb, const seg_in *s)
 	sync_cc(tcb);
 	if (tcb->in_recovery) {
 		if (!tcb->sack_ok)
-			tern_cc_call(tcb, tcb->cc->on_recovery_dupack);
+			tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_dupack);
 		else  /* RFC 6937: DeliveredData is the newly SACKed bytes */
 			tern_prr_ack(tcb, tern_sack_bytes(tcb) - sacked);
 		tern_trace_cwnd(tcb, "recovery");
@@ -486,7 +487,8 @@ static tern_time rtt_from_ack(tern_tcb *tcb, const seg_in *s)
 		tcb->rtt_timing = false;
 	}
 	if (sample && (!tcb->ccs.min_rtt || sample < tcb->ccs.min_rtt))
-		tcb->ccs.min_rtt = sample;
+		tcb->ccs.min_rtt = (uint32_t)(sample < TERN_RTT_SAMPLE_MAX ? sample
+									: TERN_RTT_SAMPLE_MAX);
 	if (sample)
 		tern_trace_rtt(tcb, sample);
 	return sample;
@@ -516,19 +518,19 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		rack_lost = tern_rack_on_ack(tcb, tcb->st->ctr.tcp_dsack_in != dsacks);
 	}
 	sync_cc(tcb);
-	if (sample && tcb->cc->on_rtt_sample) {
+	if (sample && tern_tcb_cc(tcb)->on_rtt_sample) {
 		tern_cc_stat cs = tern_cc_view(tcb);
-		tcb->cc->on_rtt_sample(&cs, tcb->cc_state, sample);
+		tern_tcb_cc(tcb)->on_rtt_sample(&cs, tcb->cc_state, sample);
 		tern_cc_take(tcb, &cs);
 	}
 	if (tcb->in_recovery) {
 		if (seq_geq(s->h.ack, tcb->recover)) {
 			tcb->in_recovery = false;
-			tern_cc_call(tcb, tcb->cc->on_recovery_exit);
+			tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_exit);
 			tern_trace_cwnd(tcb, "exit");
 			tern_rack_recovery_done(tcb);
 		} else if (!tcb->sack_ok) {
-			tern_cc_call_n(tcb, tcb->cc->on_recovery_partial, acked);
+			tern_cc_call_n(tcb, tern_tcb_cc(tcb)->on_recovery_partial, acked);
 			tern_trace_cwnd(tcb, "recovery");
 			tern_tcp_retransmit_first(tcb, TERN_RTX_FAST);
 		} else {  /* RFC 6937: DeliveredData = delta SND.UNA + delta SACKed */
@@ -537,7 +539,7 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 			tern_trace_cwnd(tcb, "recovery");
 		}
 	} else {
-		tern_cc_call_n(tcb, tcb->cc->on_ack, acked);
+		tern_cc_call_n(tcb, tern_tcb_cc(tcb)->on_ack, acked);
 		tern_trace_cwnd(tcb, "ack");
 		/* RFC 6675 5 (C) and RFC 8985: a cumulative ACK can also reveal a loss */
 		if (rack_lost || (tcb->sack_ok && tern_sack_is_lost(tcb, tcb->snd_una)))
@@ -547,8 +549,8 @@ static void new_ack(tern_tcb *tcb, const seg_in *s)
 		tern_tcp_timer_clear(tcb, TCPT_REXMT);
 	else
 		tern_tcp_timer_set(tcb, TCPT_REXMT, tcb->st->now + tern_tcb_rto(tcb, 0));
-	if (tcb->tlp_end && seq_geq(tcb->snd_una, tcb->tlp_end))
-		tcb->tlp_end = 0;  /* the probe episode is over */
+	if (tern_tlp_open(tcb) && seq_geq(tcb->snd_una, tcb->loss->tlp_end))
+		tcb->loss->tlp_end = 0;  /* the probe episode is over */
 	tern_loss_idle(tcb);
 	tern_tlp_arm(tcb);
 	tern_tcb_notify(tcb);
@@ -579,11 +581,11 @@ static void ecn_echo(tern_tcb *tcb, const seg_in *s)
 	    !seq_gt(s->h.ack, tcb->ecn_recover))
 		return;
 	sync_cc(tcb);
-	if (tcb->cc->on_ecn) {
-		tern_cc_call(tcb, tcb->cc->on_ecn);
+	if (tern_tcb_cc(tcb)->on_ecn) {
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_ecn);
 	} else {
-		tern_cc_call(tcb, tcb->cc->on_recovery_enter);
-		tern_cc_call(tcb, tcb->cc->on_recovery_exit);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_enter);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_recovery_exit);
 	}
 	TERN_COUNT(tcb->st, tcp_ecn_reductions);
 	tern_trace_cwnd(tcb, "ecn");
@@ -638,7 +640,7 @@ static bool our_fin_acked(tern_tcb *tcb)
 	switch (tcb->state) {
 	case TERN_TCP_FIN_WAIT_1:
 		tern_tcb_set_state(tcb, TERN_TCP_FIN_WAIT_2, "rcv ACK of FIN");
-		if (!tcb->sock)
+		if (!tern_tcb_sock(tcb))
 			tern_tcp_timer_set(tcb, TCPT_LINGER, tcb->st->now + tcb->st->cfg.tcp_fin_wait2);
 		return true;
 	case TERN_TCP_CLOSING:
@@ -678,7 +680,7 @@ static void schedule_ack(tern_tcb *tcb, bool in_order, bool filled_gap)
 		tcb->ack_now = true;
 		return;
 	}
-	if (tcb->deadline[TCPT_DELACK] == TERN_TIME_NEVER)
+	if (!tern_tcp_timer_is_set(tcb, TCPT_DELACK))
 		tern_tcp_timer_set(tcb, TCPT_DELACK, tcb->st->now + tcb->st->cfg.tcp_delack);
 }
 
@@ -765,7 +767,7 @@ static bool process_text_and_fin(tern_tcb *tcb, seg_in *s)
  * other's windows and probe each other for ever (found by fuzzing). */
 static bool orphan_data(tern_tcb *tcb, const seg_in *s)
 {
-	if (tcb->sock || tcb->listener || !s->h.payload_len ||
+	if (tern_tcb_sock(tcb) || tern_tcb_listener(tcb) || !s->h.payload_len ||
 	    !seq_gt(s->h.seq + (uint32_t)s->h.payload_len, tcb->rcv_nxt))
 		return false;
 	TERN_COUNT(tcb->st, tcp_orphan_resets);
@@ -780,7 +782,7 @@ static void synchronized_input(tern_tcb *tcb, seg_in *s)
 	if (!syn_received_dup_syn(tcb, s) || !check_seq(tcb, s) || !check_rst(tcb, s) ||
 	    !check_syn(tcb, s))
 		return;
-	tcb->last_rcv = tcb->st->now;
+	tcb->last_rcv = tern_t32(tcb->st->now, TERN_T32_MS);
 	tcb->keep_probes = 0;
 	ecn_receive(tcb, s);
 	if (!check_ack(tcb, s) || !our_fin_acked(tcb))

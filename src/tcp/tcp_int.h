@@ -50,7 +50,11 @@ struct tern_tcp {
 	uint32_t eph_next;                /* RFC 6056 algorithm 3's counter */
 	tern_time chack_second;           /* start of the challenge-ACK second */
 	uint32_t chack_sent, chack_quota;
-	tern_tcb *pending;                /* connections to answer at batch end */
+	/* connections to answer at batch end, answered last first: an array,
+	 * not a link in every TCB (issue 4: lean connections), of
+	 * PENDING_KEEP entries between batches (tcp_conn.c) */
+	tern_tcb **pending;
+	uint32_t npending, pending_cap;
 	/* buffer memory (tcp_buf.c): ring storage held and its peak; the
 	 * receive rings holding only out-of-order data, oldest first, and
 	 * their storage: what pressure prunes */

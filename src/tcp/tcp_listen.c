@@ -33,27 +33,27 @@ static bool in_list(tern_tcb *head, const tern_tcb *child)
 
 void tern_tcp_listener_forget(tern_socket *ls, tern_tcb *child)
 {
-	if (in_list(ls->synq, child)) {
-		unlink_from(&ls->synq, child, NULL);
-		ls->synq_len--;
-	} else if (in_list(ls->acceptq_head, child)) {
-		unlink_from(&ls->acceptq_head, child, &ls->acceptq_tail);
-		ls->acceptq_len--;
+	if (in_list(ls->lq->synq, child)) {
+		unlink_from(&ls->lq->synq, child, NULL);
+		ls->lq->synq_len--;
+	} else if (in_list(ls->lq->acceptq_head, child)) {
+		unlink_from(&ls->lq->acceptq_head, child, &ls->lq->acceptq_tail);
+		ls->lq->acceptq_len--;
 	}
-	child->listener = NULL;
+	tern_tcb_set_listener(child, NULL);
 }
 
 void tern_tcp_listener_established(tern_socket *ls, tern_tcb *child)
 {
-	unlink_from(&ls->synq, child, NULL);
-	ls->synq_len--;
+	unlink_from(&ls->lq->synq, child, NULL);
+	ls->lq->synq_len--;
 	child->qnext = NULL;
-	if (ls->acceptq_tail)
-		ls->acceptq_tail->qnext = child;
+	if (ls->lq->acceptq_tail)
+		ls->lq->acceptq_tail->qnext = child;
 	else
-		ls->acceptq_head = child;
-	ls->acceptq_tail = child;
-	ls->acceptq_len++;
+		ls->lq->acceptq_head = child;
+	ls->lq->acceptq_tail = child;
+	ls->lq->acceptq_len++;
 	tern_socket_notify(ls);
 }
 
@@ -101,16 +101,15 @@ static void set_iss(tern_tcb *c, uint32_t iss)
 	c->snd_una = c->snd_nxt = c->snd_max = iss;
 	c->recover = iss;
 	c->ecn_recover = iss;
-	c->rack.fack = c->rack.end_seq = iss;
 }
 
 static void synq_add(tern_socket *ls, tern_tcb *c)
 {
-	c->listener = ls;
+	tern_tcb_set_listener(c, ls);
 	tern_tcb_hash(c);
-	c->qnext = ls->synq;
-	ls->synq = c;
-	ls->synq_len++;
+	c->qnext = ls->lq->synq;
+	ls->lq->synq = c;
+	ls->lq->synq_len++;
 	TERN_COUNT(ls->st, tcp_passive_opens);
 }
 
@@ -133,7 +132,7 @@ static void send_cookie(tern_socket *ls, const tern_ip4_repr *ip, const tern_tcp
 		uint32_t ws = c->ws_ok ? c->snd_wscale : TERN_SYNCOOKIE_NO_WS;
 		c->ts_offset += tern_syncookie_ts_encode(ts, ws, c->sack_ok, c->ecn_ok) - ts;
 	}
-	ls->cookies_until = st->now + 2 * 64 * (tern_time)1000000;
+	ls->lq->cookies_until = st->now + 2 * 64 * (tern_time)1000000;
 	TERN_COUNT(st, tcp_syncookies_sent);
 	tern_tcp_output(c);
 	tern_tcb_drop(c, 0);
@@ -147,7 +146,7 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 	tern_stack *st = ls->st;
 	/* RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR */
 	bool ecn = (seg->flags & (TERN_TCP_ECE | TERN_TCP_CWR)) == (TERN_TCP_ECE | TERN_TCP_CWR);
-	if (ls->acceptq_len >= ls->backlog) {
+	if (ls->lq->acceptq_len >= ls->backlog) {
 		TERN_COUNT(st, tcp_listen_overflows);
 		return;
 	}
@@ -158,7 +157,7 @@ void tern_tcp_listener_syn(tern_socket *ls, const tern_ip4_repr *ip, const tern_
 		TERN_COUNT(st, tcp_mem_pressure_drops);
 		return;
 	}
-	if (ls->synq_len >= ls->backlog) {
+	if (ls->lq->synq_len >= ls->backlog) {
 		TERN_COUNT(st, tcp_listen_overflows);
 		if (!st->cfg.tcp_no_syncookies)
 			send_cookie(ls, ip, seg, ecn);
@@ -183,7 +182,7 @@ tern_tcb *tern_tcp_listener_cookie_ack(tern_socket *ls, const tern_ip4_repr *ip,
 {
 	tern_stack *st = ls->st;
 	*drop = false;
-	if (st->cfg.tcp_no_syncookies || st->now >= ls->cookies_until)
+	if (st->cfg.tcp_no_syncookies || st->now >= ls->lq->cookies_until)
 		return NULL;
 	tern_endpoint l = {.addr = ip->dst, .port = seg->dport};
 	tern_endpoint r = {.addr = ip->src, .port = seg->sport};
@@ -202,7 +201,7 @@ tern_tcb *tern_tcp_listener_cookie_ack(tern_socket *ls, const tern_ip4_repr *ip,
 		*drop = seg->payload_len > 0 || (seg->flags & TERN_TCP_FIN);
 		return NULL;
 	}
-	if (ls->acceptq_len >= ls->backlog) {
+	if (ls->lq->acceptq_len >= ls->backlog) {
 		TERN_COUNT(st, tcp_listen_overflows);
 		*drop = true;
 		return NULL;

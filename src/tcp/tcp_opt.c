@@ -96,7 +96,7 @@ static void negotiate(tern_tcb *tcb, const tern_tcp_opts *o)
 	tcb->ts_ok = (o->present & TERN_TCPO_TS) && !st->cfg.tcp_no_timestamps;
 	if (tcb->ts_ok) {
 		tcb->ts_recent = o->ts_val;
-		tcb->ts_recent_at = st->now;
+		tcb->ts_recent_at = tern_t32(st->now, TERN_T32_S);
 	}
 }
 

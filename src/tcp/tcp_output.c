@@ -144,7 +144,7 @@ int tern_tcp_xmit(tern_tcb *tcb, uint32_t seq, uint32_t len, uint8_t flags)
 	if (h.flags & TERN_TCP_ACK) {
 		tcb->ack_now = false;
 		tcb->delack_segs = 0;
-		if (tcb->deadline[TCPT_DELACK] != TERN_TIME_NEVER)
+		if (tern_tcp_timer_is_set(tcb, TCPT_DELACK))
 			tern_tcp_timer_clear(tcb, TCPT_DELACK);
 	}
 	return tern_ip4_output(st, p, &o);
@@ -279,7 +279,7 @@ void tern_tcp_send_rst_for(tern_stack *st, const tern_ip4_repr *ip, const tern_t
 
 static void arm_rexmt(tern_tcb *tcb)
 {
-	if (tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER)
+	if (!tern_tcp_timer_is_set(tcb, TCPT_REXMT))
 		tern_tcp_timer_set(tcb, TCPT_REXMT,
 				   tcb->st->now + tern_tcb_rto(tcb, tcb->backoff));
 }
@@ -373,7 +373,7 @@ static void send_at_nxt(tern_tcb *tcb, uint32_t len, bool fin, uint32_t avail)
 	}
 	tcb->snd_nxt += len + fin;
 	tcb->snd_max = seq_max(tcb->snd_max, tcb->snd_nxt);
-	tcb->last_snd = tcb->st->now;
+	tcb->last_snd = tern_t32(tcb->st->now, TERN_T32_MS);
 	arm_rexmt(tcb);
 	tern_tlp_arm(tcb);
 }
@@ -465,7 +465,7 @@ static void check_persist(tern_tcb *tcb)
 		 * would count towards R2 although the peer answers, and a window
 		 * may stay shut indefinitely (MUST-36, MUST-37). Probe instead,
 		 * resending from SND.UNA once it opens (as BSD does). */
-		if (tcb->deadline[TCPT_REXMT] != TERN_TIME_NEVER) {
+		if (tern_tcp_timer_is_set(tcb, TCPT_REXMT)) {
 			tern_tcp_timer_clear(tcb, TCPT_REXMT);
 			tcb->backoff = 0;
 			tcb->snd_nxt = tcb->snd_una;
@@ -474,11 +474,11 @@ static void check_persist(tern_tcb *tcb)
 		waiting = true;
 	}
 	if (waiting && tcb->snd_nxt == tcb->snd_una &&
-	    tcb->deadline[TCPT_REXMT] == TERN_TIME_NEVER) {
-		if (tcb->deadline[TCPT_PERSIST] == TERN_TIME_NEVER)
+	    !tern_tcp_timer_is_set(tcb, TCPT_REXMT)) {
+		if (!tern_tcp_timer_is_set(tcb, TCPT_PERSIST))
 			tern_tcp_timer_set(tcb, TCPT_PERSIST,
 					   tcb->st->now + tern_tcb_rto(tcb, tcb->persist_backoff));
-	} else if (tcb->deadline[TCPT_PERSIST] != TERN_TIME_NEVER) {
+	} else if (tern_tcp_timer_is_set(tcb, TCPT_PERSIST)) {
 		tcb->persist_backoff = 0;
 		tern_tcp_timer_clear(tcb, TCPT_PERSIST);
 	}

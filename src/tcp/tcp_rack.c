@@ -32,7 +32,24 @@ void tern_rack_free(tern_tcb *tcb)
 	if (tcb->txq)
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
 	tcb->txq = NULL;
-	tcb->rack.nretrans = 0;
+}
+
+/* A new flight: nothing delivered yet, everything below SND.UNA was. */
+static void flight_start(const tern_tcb *tcb, tern_txq *q)
+{
+	q->nretrans = 0;
+	q->xmit_ts = 0;
+	q->rtt = 0;
+	q->end_seq = q->fack = tcb->snd_una;
+}
+
+static void flight_copy(tern_txq *to, const tern_txq *from)
+{
+	to->nretrans = from->nretrans;
+	to->xmit_ts = from->xmit_ts;
+	to->rtt = from->rtt;
+	to->end_seq = from->end_seq;
+	to->fack = from->fack;
 }
 
 static bool grow(tern_tcb *tcb)
@@ -43,8 +60,12 @@ static bool grow(tern_tcb *tcb)
 		return false;
 	for (uint32_t i = 0; i < len; i++)
 		q->seg[i] = *at(tcb, i);
-	if (tcb->txq)
+	if (tcb->txq) {
+		flight_copy(q, tcb->txq);
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
+	} else {
+		flight_start(tcb, q);
+	}
 	q->cap = cap;
 	q->head = 0;
 	q->len = len;
@@ -66,7 +87,7 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
 			break;
 		if (seq_gt(e->end, seq) && !(e->flags & TERN_SEG_SACKED)) {
 			e->xmit = now;
-			tcb->rack.nretrans += !(e->flags & TERN_SEG_RETRANS);
+			tcb->txq->nretrans += !(e->flags & TERN_SEG_RETRANS);
 			e->flags = (uint8_t)((e->flags & ~TERN_SEG_LOST) | TERN_SEG_RETRANS);
 		}
 	}
@@ -87,20 +108,21 @@ void tern_rack_on_send(tern_tcb *tcb, uint32_t seq, uint32_t end)
  * the retransmission) is ambiguous and skipped. */
 static void rack_update(tern_tcb *tcb, const tern_txseg *e)
 {
+	tern_txq *q = tcb->txq;
 	tern_time now = tcb->st->now, rtt = now - e->xmit;
 	if ((e->flags & TERN_SEG_RETRANS) && tcb->ccs.min_rtt && rtt < tcb->ccs.min_rtt)
 		return;
-	if (e->xmit > tcb->rack.xmit_ts ||
-	    (e->xmit == tcb->rack.xmit_ts && seq_gt(e->end, tcb->rack.end_seq))) {
-		tcb->rack.xmit_ts = e->xmit;
-		tcb->rack.end_seq = e->end;
-		tcb->rack.rtt = rtt;
+	if (e->xmit > q->xmit_ts || (e->xmit == q->xmit_ts && seq_gt(e->end, q->end_seq))) {
+		q->xmit_ts = e->xmit;
+		q->end_seq = e->end;
+		q->rtt = (uint32_t)(rtt < TERN_RTT_SAMPLE_MAX ? rtt : TERN_RTT_SAMPLE_MAX);
+		tcb->rack_seen = tcb->rack_seen || q->xmit_ts;
 	}
 	/* step 3: delivered below the highest delivered so far = reordering */
-	if (seq_lt(e->end, tcb->rack.fack))
+	if (seq_lt(e->end, q->fack))
 		tcb->rack.reordering_seen = true;
 	else
-		tcb->rack.fack = e->end;
+		q->fack = e->end;
 }
 
 static bool sacked(const tern_tcb *tcb, const tern_txseg *e)
@@ -121,7 +143,7 @@ static tern_time reo_wnd(const tern_tcb *tcb)
 		n += (at(tcb, i)->flags & TERN_SEG_SACKED) != 0;
 	if (!tcb->rack.reordering_seen && (tcb->in_recovery || n >= 3))
 		return 0;
-	tern_time w = tcb->rack.reo_wnd_mult * tcb->ccs.min_rtt / 4;
+	tern_time w = tcb->rack.reo_wnd_mult * (tern_time)tcb->ccs.min_rtt / 4;
 	return tcb->rtt.srtt && w > tcb->rtt.srtt ? tcb->rtt.srtt : w;
 }
 
@@ -133,17 +155,17 @@ static bool detect_loss(tern_tcb *tcb)
 	bool fresh = false;
 	for (uint32_t i = 0; i < qlen(tcb); i++) {
 		tern_txseg *e = at(tcb, i);
-		bool before = e->xmit < tcb->rack.xmit_ts ||
-			      (e->xmit == tcb->rack.xmit_ts && seq_lt(e->end, tcb->rack.end_seq));
+		bool before = e->xmit < tcb->txq->xmit_ts ||
+			      (e->xmit == tcb->txq->xmit_ts && seq_lt(e->end, tcb->txq->end_seq));
 		/* Without retransmissions the queue is in send order (ties in
 		 * sequence order): past the first segment sent after the one
 		 * delivered, none can be due. This keeps an ACK from walking
 		 * the whole flight when nothing is lost. */
-		if (!before && !tcb->rack.nretrans)
+		if (!before && !tcb->txq->nretrans)
 			break;
 		if (!before || (e->flags & (TERN_SEG_SACKED | TERN_SEG_LOST)))
 			continue;
-		tern_time due = e->xmit + tcb->rack.rtt + reo;
+		tern_time due = e->xmit + tcb->txq->rtt + reo;
 		if (due <= now) {
 			e->flags |= TERN_SEG_LOST;
 			fresh = true;
@@ -170,7 +192,7 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 	}
 	while (qlen(tcb) && !seq_gt(at(tcb, 0)->end, tcb->snd_una)) {
 		rack_update(tcb, at(tcb, 0));
-		tcb->rack.nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
+		tcb->txq->nretrans -= (at(tcb, 0)->flags & TERN_SEG_RETRANS) != 0;
 		tcb->txq->head = (tcb->txq->head + 1) & (tcb->txq->cap - 1);
 		tcb->txq->len--;
 	}
@@ -185,12 +207,12 @@ bool tern_rack_on_ack(tern_tcb *tcb, bool dsack)
 	}
 	if (tcb->txq && !tcb->txq->len)
 		tern_rack_free(tcb);  /* an idle connection holds no queue (issue 4: lean idle) */
-	return tcb->rack.xmit_ts && detect_loss(tcb);
+	return tcb->rack_seen && detect_loss(tcb);
 }
 
 bool tern_rack_on_timer(tern_tcb *tcb)
 {
-	return tcb->sack_ok && tcb->rack.xmit_ts && detect_loss(tcb);
+	return tcb->sack_ok && tcb->rack_seen && detect_loss(tcb);
 }
 
 /* After a timeout the receiver may have reneged: forget SACK marks and
@@ -199,7 +221,8 @@ void tern_rack_reset(tern_tcb *tcb)
 {
 	for (uint32_t i = 0; i < qlen(tcb); i++)
 		at(tcb, i)->flags = TERN_SEG_RETRANS;
-	tcb->rack.nretrans = qlen(tcb);
+	if (tcb->txq)
+		tcb->txq->nretrans = tcb->txq->len;
 	tern_tcp_timer_clear(tcb, TCPT_RACK);
 }
 

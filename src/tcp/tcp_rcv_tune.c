@@ -29,7 +29,10 @@ static void rtt_sample(tern_tcb *tcb, const tern_tcp_opts *o)
 	if (ms >= 0x7fffffffu)
 		return;
 	tern_time s = TERN_MS(ms ? ms : 1);
-	tcb->rcv_rtt = tcb->rcv_rtt ? tcb->rcv_rtt - tcb->rcv_rtt / 8 + s / 8 : s;
+	if (s > TERN_RTT_SAMPLE_MAX)
+		s = TERN_RTT_SAMPLE_MAX;  /* fits the 32-bit estimate (tcp_rtt.h) */
+	tern_time r = tcb->rcv_rtt;
+	tcb->rcv_rtt = (uint32_t)(r ? r - r / 8 + s / 8 : s);
 }
 
 /* What the application has taken out of the stream so far. */

@@ -14,9 +14,15 @@
 /* The bounds of the RTO are not kept here but given to tern_rtt_rto: a
  * TCB reads them from the stack's configuration (16 bytes less in every
  * connection, issue 4: lean connections). */
+/* SRTT and RTTVAR are kept in 32-bit microseconds and the unbounded RTO
+ * (SRTT + max(G, K * RTTVAR)) is derived from them when asked for (12
+ * bytes, not 32, in every connection: issue 4, lean connections). Samples
+ * are held at TERN_RTT_SAMPLE_MAX, 71 minutes: far above any RTO ceiling
+ * RFC 6298 2.5 has in mind (60 s), and the RTO still computes in 64 bits. */
+#define TERN_RTT_SAMPLE_MAX ((tern_time)UINT32_MAX)
+
 typedef struct tern_rtt {
-	tern_time srtt, rttvar;
-	tern_time rto;                 /* SRTT + max(G, K * RTTVAR), before the bounds */
+	uint32_t srtt, rttvar;         /* microseconds; 0 until a sample */
 	bool has_sample;
 } tern_rtt;
 

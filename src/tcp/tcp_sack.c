@@ -415,16 +415,16 @@ void tern_prr_ack(tern_tcb *tcb, uint32_t delivered)
  * episode. */
 void tern_tlp_arm(tern_tcb *tcb)
 {
-	if (!tcb->sack_ok || tcb->in_recovery || tcb->tlp_end || tcb->snd_una == tcb->snd_max ||
+	if (!tcb->sack_ok || tcb->in_recovery || tern_tlp_open(tcb) || tcb->snd_una == tcb->snd_max ||
 	    !tcb->rtt.has_sample || tcb->backoff || tcb->state < TERN_TCP_ESTABLISHED ||
-	    tcb->deadline[TCPT_RACK] != TERN_TIME_NEVER) {
+	    tern_tcp_timer_is_set(tcb, TCPT_RACK)) {
 		tern_tcp_timer_clear(tcb, TCPT_PTO);
 		return;
 	}
 	/* RFC 8985 7.2: 2 * SRTT, plus the peer's worst delayed ACK when a
 	 * single segment is out (its ACK may be held back), never under a
 	 * 10 ms floor that keeps probes from racing ordinary ACK jitter */
-	tern_time pto = 2 * tcb->rtt.srtt;
+	tern_time pto = 2 * (tern_time)tcb->rtt.srtt;
 	if (tcb->snd_max - tcb->snd_una <= tcb->smss)
 		pto += TERN_MS(200);
 	if (pto < TERN_MS(10))
@@ -438,10 +438,15 @@ void tern_tlp_arm(tern_tcb *tcb)
 }
 
 /* RFC 8985 7.3: new data if the window allows, else the last segment sent
- * again; then the RTO takes over. */
+ * again; then the RTO takes over. The episode is kept in the loss state:
+ * without memory for it there is no probe, and the RTO, still armed,
+ * recovers the tail as it would without TLP. */
 void tern_tlp_probe(tern_tcb *tcb)
 {
 	if (tcb->in_recovery || tcb->snd_una == tcb->snd_max)
+		return;
+	tern_loss *l = tern_loss_get(tcb);
+	if (!l)
 		return;
 	TERN_COUNT(tcb->st, tcp_tlp_probes);
 	if (!tern_tcp_send_new_segment(tcb)) {
@@ -449,7 +454,7 @@ void tern_tlp_probe(tern_tcb *tcb)
 		uint32_t len = out < tcb->smss ? out : tcb->smss;
 		tern_tcp_resend(tcb, tcb->snd_max - len, len, TERN_RTX_TLP);
 	}
-	tcb->tlp_end = tcb->snd_max;
+	l->tlp_end = tcb->snd_max;
 	tern_tcp_timer_set(tcb, TCPT_REXMT,
 			   tcb->st->now + tern_tcb_rto(tcb, tcb->backoff));
 }

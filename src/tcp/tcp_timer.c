@@ -10,38 +10,135 @@
 #include "tcp/tcp_int.h"
 #include "tcp/tcp_trace.h"
 
+/* The deadlines are kept in 32 bits each relative to the earliest, which
+ * the wheel timer holds in full (tcb->timer.deadline): 28 bytes in every
+ * TCB, not 56 (issue 4: lean connections). Up to 2^31 us (35 minutes)
+ * after the earliest an offset is exact; beyond, it counts whole wheel
+ * ticks (1 ms), the deadline rounded up to its tick. The wheel fires a
+ * deadline at the tick it rounds up to anyway (wheel.h), so the rounding
+ * moves no timer to another tick: only a keepalive (hours) or a huge RTO
+ * ceiling get there. Offsets past 2^31 - 2 ticks (24 days) are held there. */
+#define DL_TICKS 0x80000000u  /* the offset counts ticks */
+#define DL_MAX_TICKS (TERN_TCP_DL_NEVER - DL_TICKS - 1)
+
+static tern_time dl_decode(const tern_tcb *tcb, uint32_t v)
+{
+	tern_time base = tcb->timer.deadline;
+	if (v == TERN_TCP_DL_NEVER)
+		return TERN_TIME_NEVER;
+	if (!(v & DL_TICKS))
+		return base + v;
+	return (base / TERN_WHEEL_TICK_US + (v & ~DL_TICKS)) * TERN_WHEEL_TICK_US;
+}
+
+static uint32_t dl_encode(tern_time base, tern_time d)
+{
+	if (d == TERN_TIME_NEVER)
+		return TERN_TCP_DL_NEVER;
+	if (d - base < DL_TICKS)
+		return (uint32_t)(d - base);
+	tern_time ticks = d / TERN_WHEEL_TICK_US + (d % TERN_WHEEL_TICK_US != 0) -
+			  base / TERN_WHEEL_TICK_US;
+	return DL_TICKS | (uint32_t)(ticks < DL_MAX_TICKS ? ticks : DL_MAX_TICKS);
+}
+
+#define BIT(k) (1u << (k))
+
+/* The wheel timer at first, the earliest deadline. */
+static void dl_place(tern_tcb *tcb, tern_time first)
+{
+	if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
+		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
+}
+
+/* Store the set deadlines at[] relative to the earliest, first. */
+static void dl_store(tern_tcb *tcb, unsigned set, const tern_time *at, tern_time first)
+{
+	tcb->dl_set = (uint8_t)set;
+	if (!set) {
+		tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
+		return;
+	}
+	for (unsigned m = set; m; m &= m - 1) {
+		int j = __builtin_ctz(m);
+		tcb->dl[j] = dl_encode(first, at[j]);
+	}
+	dl_place(tcb, first);
+}
+
+/* Give timer k (-1: none) the deadline d (TERN_TIME_NEVER: none) and store
+ * every set deadline relative to the earliest, where the wheel timer goes.
+ * Only the timers set (dl_set) are visited; mostly k is the only one. */
+static void dl_rebuild(tern_tcb *tcb, int k, tern_time d)
+{
+	unsigned others = tcb->dl_set & ~(k >= 0 ? BIT(k) : 0u);
+	if (k >= 0)
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
+	if (!others && k >= 0 && d != TERN_TIME_NEVER) {
+		tcb->dl_set = (uint8_t)BIT(k);
+		tcb->dl[k] = 0;
+		dl_place(tcb, d);
+		return;
+	}
+	tern_time at[TCPT_COUNT], first = TERN_TIME_NEVER;
+	unsigned set = others;
+	if (k >= 0 && d != TERN_TIME_NEVER) {
+		at[k] = first = d;
+		set |= BIT(k);
+	}
+	for (unsigned m = others; m; m &= m - 1) {
+		int j = __builtin_ctz(m);
+		at[j] = dl_decode(tcb, tcb->dl[j]);
+		first = at[j] < first ? at[j] : first;
+	}
+	dl_store(tcb, set, at, first);
+}
+
 void tern_tcp_timer_update(tern_tcb *tcb)
 {
-	tern_time first = TERN_TIME_NEVER;
-	for (int k = 0; k < TCPT_COUNT; k++)
-		if (tcb->deadline[k] < first)
-			first = tcb->deadline[k];
-	if (first == TERN_TIME_NEVER)
-		tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
-	else if (!tern_timer_armed(&tcb->timer) || tcb->timer.deadline != first)
-		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
+	dl_rebuild(tcb, -1, TERN_TIME_NEVER);
+}
+
+/* While the wheel timer is armed, the earliest deadline has offset 0 and
+ * the timer holds it. A deadline that is not the earliest, set to one not
+ * before it or cleared, leaves the earliest where it is: only its own
+ * offset changes (the common case: the retransmission and probe timers
+ * move on every send and ACK). */
+static bool dl_fast(const tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
+{
+	return tern_timer_armed(&tcb->timer) && tcb->dl[k] != 0 &&
+	       deadline >= tcb->timer.deadline;
 }
 
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
 {
 	tern_trace_timer(tcb, k, "arm", deadline);
-	tcb->deadline[k] = deadline;
-	tern_tcp_timer_update(tcb);
+	if (dl_fast(tcb, k, deadline)) {
+		tcb->dl[k] = dl_encode(tcb->timer.deadline, deadline);
+		tcb->dl_set |= (uint8_t)BIT(k);
+		return;
+	}
+	dl_rebuild(tcb, (int)k, deadline);
 }
 
 void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
 {
-	if (tcb->deadline[k] == TERN_TIME_NEVER)
+	if (tcb->dl[k] == TERN_TCP_DL_NEVER)
 		return;
 	tern_trace_timer(tcb, k, "stop", 0);
-	tcb->deadline[k] = TERN_TIME_NEVER;
-	tern_tcp_timer_update(tcb);
+	if (dl_fast(tcb, k, TERN_TIME_NEVER)) {
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
+		tcb->dl_set &= (uint8_t)~BIT(k);
+		return;
+	}
+	dl_rebuild(tcb, (int)k, TERN_TIME_NEVER);
 }
 
 void tern_tcp_timer_clear_all(tern_tcb *tcb)
 {
 	for (int k = 0; k < TCPT_COUNT; k++)
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;
+	tcb->dl_set = 0;
 	tern_timer_cancel(&tcb->st->wheel, &tcb->timer);
 }
 
@@ -49,17 +146,29 @@ void tern_tcp_timer_clear_all(tern_tcb *tcb)
  * socket still holds it, to report the error). */
 static bool drop(tern_tcb *tcb, int err)
 {
-	bool held = tcb->sock != NULL;
+	bool held = tern_tcb_sock(tcb) != NULL;
 	tern_tcb_drop(tcb, err);
 	return held;
+}
+
+/* When trouble began (first_rexmt_at), as a full time; 0: none. */
+static tern_time trouble_at(const tern_tcb *tcb, tern_time now)
+{
+	return tcb->first_rexmt_at ? tern_t32_at(now, tcb->first_rexmt_at, TERN_T32_MS) : 0;
+}
+
+/* RFC 5482: the user timeout has run out (one is set and trouble began). */
+static bool user_timed_out(const tern_tcb *tcb, tern_time now)
+{
+	return tcb->user_timeout && tcb->first_rexmt_at &&
+	       now - trouble_at(tcb, now) >= TERN_MS(tcb->user_timeout);
 }
 
 /* RFC 1122 4.2.3.5: give up after R2 (a count of retransmissions, or the
  * user timeout of RFC 5482 when set); SYNs have their own count. */
 static bool retries_exhausted(tern_tcb *tcb, tern_time now)
 {
-	if (tcb->user_timeout && tcb->first_rexmt_at &&
-	    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout))
+	if (user_timed_out(tcb, now))
 		return true;
 	if (tcb->state == TERN_TCP_SYN_SENT || tcb->state == TERN_TCP_SYN_RECEIVED)
 		return tcb->backoff >= tcb->st->cfg.tcp_syn_retries;
@@ -75,7 +184,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 	if (tcb->first_rexmt_at)
 		return;
 	tern_time rto = tern_tcb_rto(tcb, 0);
-	tcb->first_rexmt_at = now > rto ? now - rto : 1;
+	tcb->first_rexmt_at = tern_t32(now > rto ? now - rto : 1, TERN_T32_MS);
 }
 
 /* The next expiry: the backed-off RTO, but no later than the user
@@ -83,7 +192,7 @@ static void note_trouble(tern_tcb *tcb, tern_time now)
 static tern_time next_rexmt(const tern_tcb *tcb, tern_time now)
 {
 	tern_time next = now + tern_tcb_rto(tcb, tcb->backoff);
-	tern_time limit = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
+	tern_time limit = trouble_at(tcb, now) + TERN_MS(tcb->user_timeout);
 	return tcb->user_timeout && limit < next ? limit : next;
 }
 
@@ -111,13 +220,14 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		return drop(tcb, tcb->soft_err ? tcb->soft_err : TERN_ETIMEDOUT);
 	}
 	TERN_COUNT(st, tcp_timeouts);
-	tcb->backoff++;
+	if (tcb->backoff < UINT16_MAX)
+		tcb->backoff++;
 	if (tcb->backoff == st->cfg.tcp_retries1)
 		reached_r1(tcb);
 	tcb->rtt_timing = false;  /* Karn: no sample from a retransmitted segment */
 	if (tcb->state >= TERN_TCP_ESTABLISHED) {
 		tcb->ccs.flight = tcb->snd_max - tcb->snd_una;
-		tern_cc_call(tcb, tcb->cc->on_rto);
+		tern_cc_call(tcb, tern_tcb_cc(tcb)->on_rto);
 		tern_trace_cwnd(tcb, "rto");
 		tcb->in_recovery = false;
 		tcb->dupacks = 0;
@@ -126,7 +236,8 @@ static bool on_rexmt(tern_tcb *tcb, tern_time now)
 		tern_sack_clear(tcb);
 		tern_rack_reset(tcb);
 		tern_loss_rxt_reset(tcb);
-		tcb->tlp_end = 0;
+		if (tcb->loss)
+			tcb->loss->tlp_end = 0;
 		/* RFC 6582 3.2 step 1 after an RTO: recover = highest sent */
 		tcb->recover = tcb->snd_max;
 	}
@@ -151,21 +262,21 @@ static bool on_persist(tern_tcb *tcb, tern_time now)
 	 * unacknowledged, and the probe byte is such data: counted from the
 	 * first probe (as Linux), it ends even a connection whose peer answers
 	 * (MUST-37 yields to resource management: RFC 9293 3.8.6.1, RFC 6429). */
-	bool user_timeout = tcb->user_timeout && tcb->first_rexmt_at &&
-			    now - tcb->first_rexmt_at >= TERN_MS(tcb->user_timeout);
-	if ((!tcb->sock && tcb->persist_backoff >= limit) || user_timeout) {
+	bool user_timeout = user_timed_out(tcb, now);
+	if ((!tern_tcb_sock(tcb) && tcb->persist_backoff >= limit) || user_timeout) {
 		TERN_COUNT(tcb->st, tcp_timeout_drops);
 		return drop(tcb, TERN_ETIMEDOUT);
 	}
 	if (!tcb->first_rexmt_at)
-		tcb->first_rexmt_at = now;
+		tcb->first_rexmt_at = tern_t32(now, TERN_T32_MS);
 	TERN_COUNT(tcb->st, tcp_persist_probes);
 	tern_tcp_send_probe(tcb);
 	if (tcb->persist_backoff < 16)
 		tcb->persist_backoff++;
 	tern_time next = now + tern_tcb_rto(tcb, tcb->persist_backoff);
-	if (tcb->user_timeout && tcb->first_rexmt_at + TERN_MS(tcb->user_timeout) < next)
-		next = tcb->first_rexmt_at + TERN_MS(tcb->user_timeout);
+	tern_time deadline = trouble_at(tcb, now) + TERN_MS(tcb->user_timeout);
+	if (tcb->user_timeout && deadline < next)
+		next = deadline;
 	tern_tcp_timer_set(tcb, TCPT_PERSIST, next);
 	return true;
 }
@@ -179,10 +290,11 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	/* RFC 1122 4.2.3.6 (MUST-26): probe only an idle connection; while data
 	 * is in flight or queued, retransmission decides the connection's fate. */
 	bool busy = tcb->snd_una != tcb->snd_max || tcb->snd.len;
-	if (busy || (now - tcb->last_rcv < TERN_MS(tcb->keep_idle) && tcb->keep_probes == 0)) {
+	tern_time last_rcv = tern_t32_at(now, tcb->last_rcv, TERN_T32_MS);
+	if (busy || (now - last_rcv < TERN_SEC(tcb->keep_idle) && tcb->keep_probes == 0)) {
 		tcb->keep_probes = 0;
 		tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-				   (busy ? now : tcb->last_rcv) + TERN_MS(tcb->keep_idle));
+				   (busy ? now : last_rcv) + TERN_SEC(tcb->keep_idle));
 		return true;
 	}
 	if (tcb->keep_probes >= tcb->keep_cnt) {
@@ -192,7 +304,7 @@ static bool on_keepalive(tern_tcb *tcb, tern_time now)
 	tcb->keep_probes++;
 	TERN_COUNT(st, tcp_keepalive_probes);
 	tern_tcp_send_keepalive(tcb);
-	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + TERN_MS(tcb->keep_intvl));
+	tern_tcp_timer_set(tcb, TCPT_KEEPALIVE, now + TERN_SEC(tcb->keep_intvl));
 	return true;
 }
 
@@ -247,9 +359,11 @@ void tern_tcp_timer_fire(tern_timer *t, tern_time now)
 {
 	tern_tcb *tcb = (tern_tcb *)((char *)t - offsetof(tern_tcb, timer));
 	for (int k = 0; k < TCPT_COUNT; k++) {
-		if (tcb->deadline[k] > now)
+		/* decoded afresh: a handler may have moved the earliest */
+		if (dl_decode(tcb, tcb->dl[k]) > now)
 			continue;
-		tcb->deadline[k] = TERN_TIME_NEVER;
+		tcb->dl[k] = TERN_TCP_DL_NEVER;  /* the others keep their base */
+		tcb->dl_set &= (uint8_t)~BIT(k);
 		tern_trace_timer(tcb, k, "fire", 0);
 		if (!handlers[k](tcb, now))
 			return;  /* the connection is gone */

@@ -11,8 +11,8 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 {
 	memset(k, 0, sizeof *k);
 	/* RFC 1122 4.2.3.6: keepalive off by default, idle >= 2 hours */
-	k->keep_idle = TERN_SEC(7200);
-	k->keep_intvl = TERN_SEC(75);
+	k->keep_idle = 7200;
+	k->keep_intvl = 75;
 	k->keep_cnt = 9;
 	k->sndbuf = st->cfg.tcp_sndbuf;
 	k->rcvbuf = st->cfg.tcp_rcvbuf;
@@ -20,22 +20,16 @@ void tern_tcp_knobs_default(tern_stack *st, tern_tcp_knobs *k)
 	k->linger = -1;
 }
 
-/* The TCB keeps the keepalive and user timeouts in 32-bit milliseconds
- * (issue 4: lean connections): the options are set in whole seconds up to
- * 32767 (keepalive) and in milliseconds (user timeout), so nothing is lost;
- * a user timeout beyond 49 days is held at the largest one. */
-static uint32_t knob_ms(tern_time t)
-{
-	tern_time ms = t / TERN_MS(1);
-	return ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
-}
-
+/* The TCB keeps the keepalive times in 16-bit seconds and the user
+ * timeout in 32-bit milliseconds, as the knobs do (issue 4: lean
+ * connections): the options are set in whole seconds up to 32767
+ * (keepalive) and in milliseconds (user timeout), so nothing is lost. */
 static void tern_tcb_take_times(tern_tcb *tcb, const tern_tcp_knobs *k)
 {
-	tcb->keep_idle = knob_ms(k->keep_idle);
-	tcb->keep_intvl = knob_ms(k->keep_intvl);
+	tcb->keep_idle = k->keep_idle;
+	tcb->keep_intvl = k->keep_intvl;
 	tcb->keep_cnt = (uint8_t)k->keep_cnt;  /* TERN_SO_KEEPCNT: 1..127 */
-	tcb->user_timeout = knob_ms(k->user_timeout);
+	tcb->user_timeout = k->user_timeout;
 }
 
 bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
@@ -44,7 +38,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->nodelay = k->nodelay;
 	tcb->keepalive_on = k->keepalive;
 	tern_tcb_take_times(tcb, k);
-	tcb->cc = k->cc;
+	tcb->cc_id = tern_cc_id(k->cc);
 	tcb->tos = s->tos;
 	tcb->ttl = s->ttl;
 	tern_sndbuf_init(&tcb->snd, k->sndbuf);
@@ -60,7 +54,7 @@ bool tern_tcb_init_from_knobs(tern_tcb *tcb, const tern_socket *s)
 	tcb->smss = 536;
 	tcb->ccs.mss = tcb->smss;
 	tern_tcp_opt_init(tcb);
-	return tern_tcb_set_route(tcb, &k->sr);
+	return !k->sr || tern_tcb_set_route(tcb, k->sr);
 }
 
 int tern_tcp_bind(tern_socket *s, const tern_endpoint *local)
@@ -87,6 +81,12 @@ int tern_socket_listen(tern_socket *s, int backlog)
 	}
 	if (tern_tcp_listener_clash(s))
 		return TERN_EADDRINUSE;
+	if (!s->lq) {
+		s->lq = tern_mem_alloc(s->st, sizeof *s->lq);
+		if (!s->lq)
+			return TERN_ENOMEM;  /* counted in mem_alloc_fail */
+		memset(s->lq, 0, sizeof *s->lq);
+	}
 	s->listening = true;
 	s->backlog = (uint32_t)backlog;
 	return 0;
@@ -130,11 +130,10 @@ int tern_tcp_connect(tern_socket *s, const tern_endpoint *remote)
 	tcb->iss = tern_tcp_isn(st, &tcb->local, &tcb->remote);
 	tcb->snd_una = tcb->snd_nxt = tcb->snd_max = tcb->recover = tcb->iss;
 	tcb->ecn_recover = tcb->iss;
-	tcb->rack.fack = tcb->rack.end_seq = tcb->iss;
 	tern_trace_state(tcb, TERN_TCP_CLOSED, TERN_TCP_SYN_SENT, "open");
 	tcb->state = TERN_TCP_SYN_SENT;
 	tern_tcb_hash(tcb);
-	tcb->sock = s;
+	tern_tcb_set_sock(tcb, s);
 	s->tcb = tcb;
 	s->remote = *remote;
 	s->connected = true;
@@ -149,14 +148,17 @@ static tern_socket *new_child_socket(tern_socket *ls, tern_tcb *c)
 	if (tern_tcp_open(ls->st, &s))
 		return NULL;
 	s->knobs = ls->knobs;
+	/* the listener's route is its own: the connection carries a copy
+	 * (tcb->sr), and a connected socket opens no other */
+	s->knobs.sr = NULL;
 	s->tos = ls->tos;
 	s->ttl = ls->ttl;
 	s->local = c->local;
 	s->remote = c->remote;
 	s->connected = true;
 	s->tcb = c;
-	c->sock = s;
-	c->listener = NULL;
+	tern_tcb_set_sock(c, s);
+	tern_tcb_set_listener(c, NULL);
 	return s;
 }
 
@@ -166,16 +168,16 @@ int tern_socket_accept(tern_socket *ls, tern_socket **out, tern_endpoint *peer)
 		return TERN_EINVAL;
 	if (ls->kind != TERN_SOCK_TCP || !ls->listening)
 		return TERN_EINVAL;
-	tern_tcb *c = ls->acceptq_head;
+	tern_tcb *c = ls->lq->acceptq_head;
 	if (!c)
 		return TERN_EAGAIN;
 	tern_socket *s = new_child_socket(ls, c);
 	if (!s)
 		return TERN_ENOBUFS;
-	ls->acceptq_head = c->qnext;
-	if (!ls->acceptq_head)
-		ls->acceptq_tail = NULL;
-	ls->acceptq_len--;
+	ls->lq->acceptq_head = c->qnext;
+	if (!ls->lq->acceptq_head)
+		ls->lq->acceptq_tail = NULL;
+	ls->lq->acceptq_len--;
 	c->qnext = NULL;
 	if (peer)
 		*peer = c->remote;
@@ -235,8 +237,9 @@ static void after_write(tern_tcb *tcb)
 	if (tcb->snd_nxt == tcb->snd_max && tcb->snd_una == tcb->snd_max && tcb->last_snd &&
 	    tcb->state >= TERN_TCP_ESTABLISHED) {
 		tern_cc_stat cs = tern_cc_view(tcb);
-		tcb->cc->on_idle_restart(&cs, tcb->cc_state, tcb->st->now - tcb->last_snd,
-					 tern_tcb_rto(tcb, 0));
+		tern_time now = tcb->st->now;
+		tern_time idle = now - tern_t32_at(now, tcb->last_snd, TERN_T32_MS);
+		tern_tcb_cc(tcb)->on_idle_restart(&cs, tcb->cc_state, idle, tern_tcb_rto(tcb, 0));
 		tern_cc_take(tcb, &cs);
 		tern_trace_cwnd(tcb, "idle");
 	}
@@ -321,10 +324,8 @@ static void maybe_window_update(tern_tcb *tcb)
 	 * of a flight is the odd one, the wait (RFC 9293 3.8.6.3) only stalls
 	 * it. Due, not sent: a reply the application writes before the stack
 	 * runs its timers still carries the ACK, as the delay intends. */
-	tern_time t = tcb->st->now;
-	if (tcb->deadline[TCPT_DELACK] != TERN_TIME_NEVER && tcb->rcv.len == 0) {
-		if (tcb->deadline[TCPT_DELACK] > t)
-			tern_tcp_timer_set(tcb, TCPT_DELACK, t);
+	if (tern_tcp_timer_is_set(tcb, TCPT_DELACK) && tcb->rcv.len == 0) {
+		tern_tcp_timer_set(tcb, TCPT_DELACK, tcb->st->now);
 		return;
 	}
 	uint32_t old = seq_gt(tcb->rcv_adv, tcb->rcv_nxt) ? tcb->rcv_adv - tcb->rcv_nxt : 0;
@@ -463,7 +464,7 @@ static void abort_tcb(tern_tcb *tcb)
 	if (synchronized(tcb))
 		tern_tcp_send_bare(tcb->st, tcb->local.addr, tcb->local.port, tcb->remote.addr,
 				   tcb->remote.port, tcb->snd_nxt, 0, TERN_TCP_RST, NULL);
-	tcb->sock = NULL;
+	tern_tcb_set_sock(tcb, NULL);
 	tern_tcb_drop(tcb, TERN_ECONNABORTED);
 }
 
@@ -484,11 +485,13 @@ int tern_socket_abort(tern_socket *s)
 
 static void close_listener(tern_socket *ls)
 {
-	while (ls->synq)
-		abort_tcb(ls->synq);
-	while (ls->acceptq_head)
-		abort_tcb(ls->acceptq_head);
+	while (ls->lq->synq)
+		abort_tcb(ls->lq->synq);
+	while (ls->lq->acceptq_head)
+		abort_tcb(ls->lq->acceptq_head);
 	ls->listening = false;
+	tern_mem_free(ls->st, ls->lq, sizeof *ls->lq);
+	ls->lq = NULL;
 }
 
 /* Called by tern_socket_close for TCP sockets: a listener takes its
@@ -497,6 +500,8 @@ static void close_listener(tern_socket *ls)
  * RFC 1122 4.2.2.13 says to reset. */
 void tern_tcp_close(tern_socket *s)
 {
+	tern_mem_free(s->st, s->knobs.sr, sizeof *s->knobs.sr);
+	s->knobs.sr = NULL;
 	if (s->listening)
 		close_listener(s);
 	if (s->in_port_table)
@@ -518,7 +523,7 @@ void tern_tcp_close(tern_socket *s)
 unsigned tern_tcp_events(const tern_socket *s)
 {
 	if (s->listening)
-		return s->acceptq_head ? TERN_EV_READABLE : 0;
+		return s->lq->acceptq_head ? TERN_EV_READABLE : 0;
 	const tern_tcb *tcb = s->tcb;
 	if (!tcb)
 		return 0;
@@ -542,8 +547,6 @@ unsigned tern_tcp_events(const tern_socket *s)
 		ev |= TERN_EV_SOFT_ERROR;
 	return ev;
 }
-
-static tern_time seconds(int v) { return TERN_SEC((tern_time)v); }
 
 void tern_tcp_ip_fields_changed(tern_socket *s)
 {
@@ -573,7 +576,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 			tcb->keepalive_on = k->keepalive;
 			if (k->keepalive && tcb->state == TERN_TCP_ESTABLISHED)
 				tern_tcp_timer_set(tcb, TCPT_KEEPALIVE,
-						   tcb->st->now + TERN_MS(tcb->keep_idle));
+						   tcb->st->now + TERN_SEC(tcb->keep_idle));
 			else if (!k->keepalive)
 				tern_tcp_timer_clear(tcb, TCPT_KEEPALIVE);
 		}
@@ -582,7 +585,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 	case TERN_SO_KEEPINTVL:
 		if (value < 1 || value > 32767)
 			return TERN_EINVAL;
-		*(opt == TERN_SO_KEEPIDLE ? &k->keep_idle : &k->keep_intvl) = seconds(value);
+		*(opt == TERN_SO_KEEPIDLE ? &k->keep_idle : &k->keep_intvl) = (uint16_t)value;
 		break;
 	case TERN_SO_KEEPCNT:
 		if (value < 1 || value > 127)
@@ -590,7 +593,7 @@ int tern_tcp_setopt(tern_socket *s, int opt, int value)
 		k->keep_cnt = (unsigned)value;
 		break;
 	case TERN_SO_USER_TIMEOUT:
-		k->user_timeout = TERN_MS((tern_time)value);
+		k->user_timeout = (uint32_t)value;  /* milliseconds, >= 0 */
 		break;
 	case TERN_SO_REUSEADDR:
 		if (s->bound)
@@ -622,10 +625,10 @@ int tern_tcp_getopt(tern_socket *s, int opt, int *value)
 	switch (opt) {
 	case TERN_SO_NODELAY: *value = k->nodelay; return 0;
 	case TERN_SO_KEEPALIVE: *value = k->keepalive; return 0;
-	case TERN_SO_KEEPIDLE: *value = (int)(k->keep_idle / TERN_SEC(1)); return 0;
-	case TERN_SO_KEEPINTVL: *value = (int)(k->keep_intvl / TERN_SEC(1)); return 0;
+	case TERN_SO_KEEPIDLE: *value = k->keep_idle; return 0;
+	case TERN_SO_KEEPINTVL: *value = k->keep_intvl; return 0;
 	case TERN_SO_KEEPCNT: *value = (int)k->keep_cnt; return 0;
-	case TERN_SO_USER_TIMEOUT: *value = (int)(k->user_timeout / 1000); return 0;
+	case TERN_SO_USER_TIMEOUT: *value = (int)k->user_timeout; return 0;
 	case TERN_SO_SNDBUF: *value = (int)k->sndbuf; return 0;
 	case TERN_SO_REUSEADDR: *value = k->reuseaddr; return 0;
 	case TERN_SO_LINGER: *value = k->linger; return 0;
@@ -648,7 +651,16 @@ int tern_socket_set_source_route(tern_socket *s, const uint32_t *hops, size_t n,
 {
 	if (!s || s->kind != TERN_SOCK_TCP || s->tcb || n > TERN_IP4_SR_MAX || (n && !hops))
 		return TERN_EINVAL;
-	tern_ip4_srcroute *sr = &s->knobs.sr;
+	if (!n) {
+		tern_mem_free(s->st, s->knobs.sr, sizeof *s->knobs.sr);
+		s->knobs.sr = NULL;
+		return 0;
+	}
+	if (!s->knobs.sr)
+		s->knobs.sr = tern_mem_alloc(s->st, sizeof *s->knobs.sr);
+	tern_ip4_srcroute *sr = s->knobs.sr;
+	if (!sr)
+		return TERN_ENOMEM;  /* counted in mem_alloc_fail */
 	sr->n = (uint8_t)n;
 	sr->strict = strict;
 	for (size_t i = 0; i < n; i++)
@@ -665,6 +677,6 @@ int tern_socket_set_cc(tern_socket *s, const char *name)
 		return TERN_ENOENT;
 	s->knobs.cc = cc;
 	if (s->tcb && s->tcb->state <= TERN_TCP_SYN_RECEIVED)
-		s->tcb->cc = cc;
+		s->tcb->cc_id = tern_cc_id(cc);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* test_sim_tcp_events.c - TCP behaviours over the simulator that need
  * time to pass: a cut link timing a connection out (R2), keepalive finding
- * a silent peer, the user timeout, a receiver that stops reading (zero
+ * a silent peer and keeping its time hours out, the user timeout, a receiver that stops reading (zero
  * window and persist), simultaneous open and close, half-close, listen
  * backlog overflow, and a peer that forgot the connection (half-open). */
 #include <stdlib.h>
@@ -121,6 +121,39 @@ TT_TEST(test_keepalive_detects_a_silent_peer)
 	TT_EQ(tern_socket_recv(c, b, sizeof b, 0), TERN_ETIMEDOUT);
 	tern_stack_counters(A(&n), &ct);
 	TT_EQ(ct.tcp_keepalive_drops, 1);
+	tern_sim_del(n.sim);
+}
+
+/* The TCB keeps its deadlines as 32-bit offsets from the earliest one
+ * (issue 4: lean connections); a keepalive two hours out, set while the
+ * retransmission timer runs, is held in whole ticks and must still come
+ * at its time, again and again. */
+TT_TEST(test_keepalive_hours_away_keeps_its_time_beside_other_timers)
+{
+	net n;
+	TT_EQ(net_up(&n, 4, NULL), 0);
+	tern_socket *c, *l, *s;
+	TT_EQ(connect_pair(&n, 80, &c, &l, &s), 0);
+	TT_EQ(tern_socket_setopt(c, TERN_SO_KEEPALIVE, 1), 0);  /* idle 7200 s */
+	TT_EQ(tern_socket_send(c, "data", 4, 0), 4);  /* arms the RTO beside it */
+	tern_sim_run_for(n.sim, TERN_SEC(1));
+	uint8_t b[8];
+	TT_EQ(tern_socket_recv(s, b, sizeof b, 0), 4);
+	tern_counters ct;
+	tern_sim_run_for(n.sim, TERN_SEC(7195));
+	tern_stack_counters(A(&n), &ct);
+	TT_EQ(ct.tcp_keepalive_probes, 0);
+	tern_sim_run_for(n.sim, TERN_SEC(10));
+	tern_stack_counters(A(&n), &ct);
+	TT_EQ(ct.tcp_keepalive_probes, 1);
+	/* the answer restarts the idle time: the next probe two hours on */
+	tern_sim_run_for(n.sim, TERN_SEC(7190));
+	tern_stack_counters(A(&n), &ct);
+	TT_EQ(ct.tcp_keepalive_probes, 1);
+	tern_sim_run_for(n.sim, TERN_SEC(20));
+	tern_stack_counters(A(&n), &ct);
+	TT_EQ(ct.tcp_keepalive_probes, 2);
+	TT_EQ(state_of(c), TERN_TCP_ESTABLISHED);
 	tern_sim_del(n.sim);
 }
 
@@ -351,7 +384,9 @@ TT_TEST(test_peer_that_forgot_the_connection_resets_it)
 }
 
 TT_MAIN(test_cut_link_times_out_connection_after_r2_retransmissions,
-	test_keepalive_detects_a_silent_peer, test_user_timeout_ends_a_stalled_transfer,
+	test_keepalive_detects_a_silent_peer,
+	test_keepalive_hours_away_keeps_its_time_beside_other_timers,
+	test_user_timeout_ends_a_stalled_transfer,
 	test_zero_window_persists_until_the_reader_resumes,
 	test_simultaneous_open_both_reach_established, test_simultaneous_close_both_reach_time_wait,
 	test_half_close_lets_the_peer_keep_sending,

@@ -48,7 +48,10 @@ void tern_hystart_rtt(tern_hystart *h, tern_time rtt)
 {
 	if (h->phase == TERN_HS_DONE)
 		return;
-	h->round_min = min_time(h->round_min, rtt);
+	/* held below TERN_HS_INF: a sample is never "none" */
+	if (rtt > TERN_HS_INF - 1)
+		rtt = TERN_HS_INF - 1;
+	h->round_min = (uint32_t)min_time(h->round_min, rtt);
 	if (h->samples < UINT16_MAX)
 		h->samples++;
 }
@@ -72,7 +75,7 @@ static bool delay_increased(const tern_hystart *h)
 		return false;
 	tern_time thresh = h->last_round_min / TERN_HS_MIN_RTT_DIVISOR;
 	thresh = max_time(TERN_HS_MIN_RTT_THRESH, min_time(thresh, TERN_HS_MAX_RTT_THRESH));
-	return h->round_min >= h->last_round_min + thresh;
+	return h->round_min >= (tern_time)h->last_round_min + thresh;
 }
 
 /* The per-ACK checks, once the round holds N_RTT_SAMPLE samples. */

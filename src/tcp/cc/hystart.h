@@ -17,9 +17,12 @@ enum {
 };
 
 typedef struct tern_hystart {
-	tern_time last_round_min; /* lastRoundMinRTT; TERN_HS_INF when none */
-	tern_time round_min;      /* currentRoundMinRTT */
-	tern_time css_baseline;   /* cssBaselineMinRtt */
+	/* RTTs in 32-bit microseconds (issue 4: lean connections, in every
+	 * CUBIC TCB): samples are held below TERN_HS_INF, 71 minutes, far
+	 * beyond any RTT that HyStart++'s 4-16 ms thresholds could tell apart */
+	uint32_t last_round_min;  /* lastRoundMinRTT; TERN_HS_INF when none */
+	uint32_t round_min;       /* currentRoundMinRTT */
+	uint32_t css_baseline;    /* cssBaselineMinRtt */
 	uint32_t window_end;      /* windowEnd: the round ends once it is acknowledged */
 	uint16_t samples;         /* rttSampleCount */
 	uint8_t css_rounds;       /* CSS rounds ended, the partial first one included */
@@ -27,7 +30,7 @@ typedef struct tern_hystart {
 	bool round_open;          /* window_end has been taken from snd_max */
 } tern_hystart;
 
-#define TERN_HS_INF UINT64_MAX /* the RFC's "infinity" for an RTT */
+#define TERN_HS_INF UINT32_MAX /* the RFC's "infinity" for an RTT */
 
 /* RFC 9406 4.3's recommended constants. */
 #define TERN_HS_MIN_RTT_THRESH TERN_MS(4)

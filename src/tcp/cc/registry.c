@@ -4,14 +4,12 @@
 
 #include "tcp/tcp_cc.h"
 
-/* Adding a module is one line here (and its ops in its own file). The
- * first entry is the default. */
-static const tern_cc_ops *const cc_modules[] = {
+/* Adding a module is one line here, its ops in its own file and the
+ * count in tcp_cc.h (TERN_CC_NMODULES). The first entry is the default. */
+const tern_cc_ops *const tern_cc_modules[TERN_CC_NMODULES] = {
     &tern_cc_cubic,
     &tern_cc_newreno,
 };
-
-#define CC_NMODULES (sizeof cc_modules / sizeof cc_modules[0])
 
 uint32_t tern_cc_initial_window(uint32_t mss)
 {
@@ -31,13 +29,21 @@ const tern_cc_ops *tern_cc_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	for (size_t i = 0; i < CC_NMODULES; i++)
-		if (strcmp(cc_modules[i]->name, name) == 0)
-			return cc_modules[i];
+	for (size_t i = 0; i < TERN_CC_NMODULES; i++)
+		if (strcmp(tern_cc_modules[i]->name, name) == 0)
+			return tern_cc_modules[i];
 	return NULL;
 }
 
 const tern_cc_ops *tern_cc_default(void)
 {
-	return cc_modules[0];
+	return tern_cc_modules[0];
+}
+
+uint8_t tern_cc_id(const tern_cc_ops *ops)
+{
+	for (uint8_t i = 0; i < TERN_CC_NMODULES; i++)
+		if (tern_cc_modules[i] == ops)
+			return i;
+	return 0;  /* not reached: every ops a caller holds came from here */
 }
