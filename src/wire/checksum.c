@@ -28,6 +28,47 @@ static inline uint64_t load64(const uint8_t *p)
 	return w;
 }
 
+static inline uint64_t load32(const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+static inline uint64_t load16(const uint8_t *p)
+{
+	uint16_t w;
+
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* The last 0-7 bytes at p, as native words congruent (mod 2^16 - 1) to
+ * the zero-filled 64-bit word that follows the 8-byte steps: each piece
+ * starts at an even offset, so its bytes keep their place in the 16-bit
+ * words (2^16 = 1), with no copy to a padded buffer (which cost a memcpy
+ * call per header). */
+static uint64_t sum_tail(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0;
+	if (len & 4) {
+		s += load32(p);
+		p += 4;
+	}
+	if (len & 2) {
+		s += load16(p);
+		p += 2;
+	}
+	if (len & 1) {
+		/* RFC 1071 pad: the odd last byte is the high-order (first)
+		 * byte of a word whose other byte is 0. */
+		uint8_t pad[2] = {p[0], 0};
+		s += load16(pad);
+	}
+	return s;
+}
+
 /* Sum of data as 64-bit native words; the value folds to the native-order
  * 16-bit sum. */
 static uint64_t sum_native(const uint8_t *p, size_t len)
@@ -44,18 +85,16 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
 		c += (w2 & 0xffffffffu) + (w2 >> 32);
 		d += (w3 & 0xffffffffu) + (w3 >> 32);
 	}
-	uint64_t s = add_carry(add_carry(a, b), add_carry(c, d));
-	for (; len >= 8; p += 8, len -= 8)
-		s = add_carry(s, load64(p));
-	if (len) {
-		/* Zero fill after the tail is the RFC 1071 pad: an odd last byte
-		 * becomes the high byte of a word whose low byte is 0. */
-		uint8_t tail[8] = {0};
-
-		memcpy(tail, p, len);
-		s = add_carry(s, load64(tail));
+	/* The same split for the last 0-3 words and the tail (below 2^34 in
+	 * all), so a short header costs no carry chain either. A sum is 0
+	 * only when every byte is, as with add-with-carry, so the folded
+	 * result is the same 16 bits. */
+	for (; len >= 8; p += 8, len -= 8) {
+		uint64_t w = load64(p);
+		d += (w & 0xffffffffu) + (w >> 32);
 	}
-	return s;
+	d += sum_tail(p, len);
+	return add_carry(add_carry(a, b), add_carry(c, d));
 }
 
 /* sum_native while copying: each word is stored as it is summed, so the
