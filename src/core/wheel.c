@@ -31,8 +31,21 @@ static uint64_t timer_tick(const tern_timer *t)
 	return t->deadline / TERN_WHEEL_TICK_US + (t->deadline % TERN_WHEEL_TICK_US ? 1 : 0);
 }
 
+/* The tick at which next_tick would find slot idx of level (the start of
+ * that slot's next block after the wheel's tick). */
+static uint64_t slot_tick(const tern_wheel *w, unsigned level, unsigned idx)
+{
+	unsigned shift = TERN_WHEEL_BITS * level;
+	uint64_t base = w->tick >> shift;
+	uint64_t k = ((idx - ((unsigned)base + 1)) & SLOT_MASK) + 1;
+	return (base + k) << shift;
+}
+
 static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
 {
+	uint64_t at = slot_tick(w, level, idx);
+	if (at < w->due)
+		w->due = at;
 	tern_timer **head = &w->slot[level][idx];
 	t->next = *head;
 	if (t->next)
@@ -73,14 +86,31 @@ static void unlink_timer(tern_wheel *w, tern_timer *t)
 	(void)w;
 }
 
+/* A timer alone in its slot has the slot head as pprev: its slot is empty
+ * once it leaves, and clearing the bit spares a later advance a visit to
+ * the empty slot (and the loop an early wake-up for it). Heads are found
+ * by address within the slot array (compared as integers: pprev may point
+ * into a timer instead). Bits left set (a slot emptied from its front
+ * while others remain, then those leave) are still harmless: they only
+ * make next() early and are cleared when the slot is processed. */
+static void clear_if_emptied(tern_wheel *w, tern_timer **pprev)
+{
+	uintptr_t at = (uintptr_t)pprev, first = (uintptr_t)&w->slot[0][0];
+	if (*pprev || at < first || at >= (uintptr_t)(&w->slot[TERN_WHEEL_LEVELS - 1][0] +
+						     TERN_WHEEL_SLOTS))
+		return;
+	size_t i = (at - first) / sizeof *pprev;
+	w->occupied[i / TERN_WHEEL_SLOTS] &= ~(1ull << (i % TERN_WHEEL_SLOTS));
+}
+
 void tern_timer_cancel(tern_wheel *w, tern_timer *t)
 {
 	if (!t->pprev)
 		return;
+	tern_timer **pprev = t->pprev;
 	unlink_timer(w, t);
+	clear_if_emptied(w, pprev);
 	w->armed--;
-	/* Stale occupancy bits are harmless: they only make next() early;
-	 * they are cleared when the slot is next processed. */
 }
 
 void tern_timer_arm(tern_wheel *w, tern_timer *t, tern_time deadline)
@@ -157,10 +187,18 @@ static uint64_t next_tick(const tern_wheel *w)
 void tern_wheel_advance(tern_wheel *w, tern_time now)
 {
 	uint64_t target = now / TERN_WHEEL_TICK_US;
+	/* Nothing is due up to target: what the scan below would conclude.
+	 * Slot ticks do not move while the wheel's tick stays below them. */
+	if (target < w->due) {
+		if (w->tick < target)
+			w->tick = target;
+		return;
+	}
 	while (w->tick < target) {
 		uint64_t next = next_tick(w);
 		if (next > target) {
 			w->tick = target;
+			w->due = next;
 			break;
 		}
 		process_tick(w, next > w->tick + 1 ? next : w->tick + 1, now);

@@ -33,6 +33,8 @@ struct tern_timer {
 typedef struct tern_wheel {
 	uint64_t tick;  /* last tick processed */
 	uint64_t occupied[TERN_WHEEL_LEVELS];
+	uint64_t due;   /* no slot needs processing before this tick (a lower
+	                   bound, so most advances skip the bitmap scan) */
 	tern_timer *slot[TERN_WHEEL_LEVELS][TERN_WHEEL_SLOTS];
 	uint32_t armed;
 } tern_wheel;
