@@ -140,6 +140,7 @@ void tern_tcb_hash(tern_tcb *tcb)
 	tcb->hnext = tcp->buckets[h];
 	tcp->buckets[h] = tcb;
 	tcb->hashed = true;
+	tcp->last = tcb;  /* its next segment is likely the next to arrive */
 	maybe_grow(tcp);
 }
 
@@ -148,6 +149,8 @@ static void unhash(tern_tcb *tcb)
 	if (!tcb->hashed)
 		return;
 	tern_tcp *tcp = tcb->st->tcp;
+	if (tcp->last == tcb)
+		tcp->last = NULL;
 	uint32_t h = tuple_hash(tcp, tcb->local.addr, tcb->local.port, tcb->remote.addr,
 				tcb->remote.port);
 	for (tern_tcb **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
@@ -176,10 +179,26 @@ static tern_tw *tw_in(tern_tw *tw, uint32_t la, uint16_t lp, uint32_t ra, uint16
 	return NULL;
 }
 
+/* The table holds at most one TCB per 4-tuple (a connection is hashed
+ * only after a lookup of its 4-tuple found none), so the last one found,
+ * while still hashed, is what the table would give for its 4-tuple: the
+ * segments of one connection tend to arrive together, and each one so
+ * found costs no SipHash (BSD's one-entry PCB cache). */
+static tern_tcb *cached(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra,
+			uint16_t rp)
+{
+	const tern_tcb *t = tcp->last;
+	if (t && t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
+	    t->remote.addr == ra)
+		return tcp->last;
+	return NULL;
+}
+
 tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
 	tern_tcp *tcp = st->tcp;
-	return tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
+	tern_tcb *t = cached(tcp, la, lp, ra, rp);
+	return t ? t : tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
 }
 
 /* Both tables share their size and hash, so a segment's arrival hashes its
@@ -188,8 +207,15 @@ tern_tcb *tern_tcp_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
 			  tern_tw **tw)
 {
 	tern_tcp *tcp = st->tcp;
+	tern_tcb *t = cached(tcp, la, lp, ra, rp);
+	if (t) {
+		*tw = NULL;
+		return t;
+	}
 	uint32_t h = tuple_hash(tcp, la, lp, ra, rp);
-	tern_tcb *t = tcb_in(tcp->buckets[h], la, lp, ra, rp);
+	t = tcb_in(tcp->buckets[h], la, lp, ra, rp);
+	if (t)
+		tcp->last = t;
 	*tw = t ? NULL : tw_in(tcp->tw_buckets[h], la, lp, ra, rp);
 	return t;
 }
@@ -519,6 +545,7 @@ void tern_tcp_free(tern_stack *st)
 	tern_tcp *tcp = st->tcp;
 	if (!tcp)
 		return;
+	tcp->last = NULL;
 	for (uint32_t b = 0; b < tcp->nbuckets; b++) {
 		while (tcp->buckets[b]) {
 			tern_tcb *t = tcp->buckets[b];

@@ -41,6 +41,8 @@ struct tern_tcp {
 	uint8_t key[16];                  /* hash-table key (from the secret) */
 	uint32_t nbuckets, nconns;
 	tern_tcb **buckets;               /* nbuckets chains of TCBs */
+	tern_tcb *last;                   /* the TCB the last lookup found (or
+	                                     hashed last); NULL once unhashed */
 	tern_tw **tw_buckets;             /* nbuckets chains of TIME-WAIT records */
 	tern_tw *tw_head, *tw_tail;       /* oldest first */
 	uint32_t ntw;
@@ -62,6 +64,7 @@ struct tern_tcp {
 		bool valid;
 	} cookie_key[2];
 	tern_pmtu pmtu[TERN_PMTU_SLOTS];  /* tcp_icmp.c */
+	bool pmtu_any;                    /* some entry was ever stored */
 	tern_socket_list *ports;       /* bound TCP sockets by port (tcp_ports.c) */
 	uint32_t nports, nbound;       /* buckets (a power of two), sockets in them */
 };
