@@ -46,6 +46,7 @@ int tern_tcp_init(tern_stack *st)
 	for (int i = 0; i < 16; i++)
 		tcp->key[i] = (uint8_t)(st->cfg.secret[i] ^ 0x5c);
 	tern_timer_init(&tcp->tw_timer, tw_expire);
+	tern_timer_init(&tcp->spare_timer, tern_tcp_spare_ring_expire);
 	tcp->st = st;
 	st->tcp = tcp;
 	if (tern_tcp_ports_init(st) < 0) {
@@ -562,6 +563,7 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
+	tern_tcp_spare_ring_free(st);
 	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);

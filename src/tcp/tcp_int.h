@@ -55,6 +55,12 @@ struct tern_tcp {
 	 * receive rings holding only out-of-order data, oldest first, and
 	 * their storage: what pressure prunes */
 	uint64_t mem_used, mem_peak, mem_prunable;
+	/* one emptied ring kept for the next of its size (tcp_buf.c): not
+	 * charged to the account, which counts rings holding data; freed by
+	 * spare_timer within a second of being kept */
+	uint8_t *spare_ring;
+	uint32_t spare_cap;
+	tern_timer spare_timer;
 	tern_rcvbuf *prune_head, *prune_tail;
 	/* SYN-cookie keys (tcp_syncookie.c): [0] this epoch's, [1] the one
 	 * before, which still checks cookies issued just before a rotation */
