@@ -162,9 +162,16 @@ static tern_time service(tern_loop *l, tern_time now)
 	tern_dev_poll(l->top, now);
 	tern_time next = tern_stack_poll(l->st, now);
 	next = earliest(next, tern_dev_poll(l->top, now));
-	if (l->hook)
-		next = earliest(next, l->hook(l->hook_ctx, now));
-	return next;
+	if (!l->hook)
+		return next;
+	next = earliest(next, l->hook(l->hook_ctx, now));
+	/* What the hook did can arm stack timers (a retransmission timer for
+	 * what it sent) and send through the devices: their deadlines are
+	 * read again here rather than in one more turn of the loop. At the
+	 * same `now` the wheel fires nothing new (a timer is never armed at
+	 * or before the tick it was armed in), so no callback is missed. */
+	next = earliest(next, tern_stack_poll(l->st, now));
+	return earliest(next, tern_dev_poll(l->top, now));
 }
 
 static int arm(tern_loop *l, tern_time deadline)
@@ -191,11 +198,10 @@ static int take_signal(tern_loop *l)
 	return (int)si.ssi_signo;
 }
 
-/* Handle one batch of epoll events. Returns a signal number, a negative
- * errno from a callback, or 0 to keep going. */
-static int dispatch(tern_loop *l, const struct epoll_event *evs, int n)
+/* Handle one batch of epoll events at `now`. Returns a signal number, a
+ * negative errno from a callback, or 0 to keep going. */
+static int dispatch(tern_loop *l, const struct epoll_event *evs, int n, tern_time now)
 {
-	tern_time now = tern_host_now();
 	int sig = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t tag = evs[i].data.u64;
@@ -217,8 +223,9 @@ static int dispatch(tern_loop *l, const struct epoll_event *evs, int n)
 int tern_loop_run(tern_loop *l)
 {
 	l->stop = false;
+	tern_time now = tern_host_now();
 	for (;;) {
-		tern_time next = service(l, tern_host_now());
+		tern_time next = service(l, now);
 		if (l->stop)
 			return 0;
 		int rc = arm(l, next);
@@ -228,7 +235,11 @@ int tern_loop_run(tern_loop *l)
 		int n = epoll_wait(l->ep, evs, LOOP_EVENTS, -1);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		rc = dispatch(l, evs, n < 0 ? 0 : n);
+		/* One reading of the clock a wake-up: the events are handled at
+		 * it, and the stack is polled at it right after (which is never
+		 * early for a timer: the clock only moved on since). */
+		now = tern_host_now();
+		rc = dispatch(l, evs, n < 0 ? 0 : n, now);
 		if (rc != 0 || l->stop)
 			return rc;
 	}
