@@ -101,6 +101,7 @@ static void clear_if_emptied(tern_wheel *w, tern_timer **pprev)
 		return;
 	size_t i = (at - first) / sizeof *pprev;
 	w->occupied[i / TERN_WHEEL_SLOTS] &= ~(1ull << (i % TERN_WHEEL_SLOTS));
+	w->due_exact = false;  /* the next slot may now be later */
 }
 
 void tern_timer_cancel(tern_wheel *w, tern_timer *t)
@@ -128,6 +129,7 @@ static tern_timer *detach(tern_wheel *w, unsigned level, unsigned idx, tern_time
 	*head = w->slot[level][idx];
 	w->slot[level][idx] = NULL;
 	w->occupied[level] &= ~(1ull << idx);
+	w->due_exact = false;
 	if (*head)
 		(*head)->pprev = head;
 	return *head;
@@ -199,17 +201,24 @@ void tern_wheel_advance(tern_wheel *w, tern_time now)
 		if (next > target) {
 			w->tick = target;
 			w->due = next;
+			w->due_exact = true;
 			break;
 		}
 		process_tick(w, next > w->tick + 1 ? next : w->tick + 1, now);
 	}
 }
 
-tern_time tern_wheel_next(const tern_wheel *w)
+tern_time tern_wheel_next(tern_wheel *w)
 {
 	if (!w->armed)
 		return TERN_TIME_NEVER;
-	uint64_t t = next_tick(w);
+	/* Exact stays exact while the tick moves short of it and arms only
+	 * lower it (link_into); emptied slots clear the mark. */
+	if (!w->due_exact) {
+		w->due = next_tick(w);
+		w->due_exact = true;
+	}
+	uint64_t t = w->due;
 	if (t == UINT64_MAX || t > UINT64_MAX / TERN_WHEEL_TICK_US)
 		return TERN_TIME_NEVER;
 	return t * TERN_WHEEL_TICK_US;
