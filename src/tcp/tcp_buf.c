@@ -127,9 +127,8 @@ static void prune_for(struct tern_stack *st, uint32_t cap)
 /* Rings come and go with the data (an idle connection holds none), so a
  * short connection would allocate and free one per direction; one emptied
  * ring of moderate size is kept for the next ring of its size instead, for
- * at most SPARE_RING_HOLD: a stack gone idle gives it back. */
+ * at most a second (tern_tcp_spare_hold): a stack gone idle gives it back. */
 #define SPARE_RING_MAX  (256u * 1024)
-#define SPARE_RING_HOLD TERN_SEC(1)
 
 static uint8_t *ring_take_spare(tern_tcp *tcp, uint32_t cap)
 {
@@ -146,29 +145,17 @@ static bool ring_keep_spare(tern_tcp *tcp, uint8_t *mem, uint32_t cap)
 		return false;
 	tcp->spare_ring = mem;
 	tcp->spare_cap = cap;
-	/* Armed once, not pushed back by each ring kept: busy stacks pay one
-	 * allocation a second, and arming costs nothing per connection. */
-	if (!tern_timer_armed(&tcp->spare_timer))
-		tern_timer_arm(&tcp->st->wheel, &tcp->spare_timer, tcp->st->now + SPARE_RING_HOLD);
+	tern_tcp_spare_hold(tcp);
 	return true;
 }
 
 void tern_tcp_spare_ring_free(struct tern_stack *st)
 {
 	tern_tcp *tcp = st->tcp;
-	if (!tcp)
-		return;
-	tern_timer_cancel(&st->wheel, &tcp->spare_timer);
-	if (tcp->spare_ring)
+	if (tcp && tcp->spare_ring)
 		tern_mem_free(st, tcp->spare_ring, tcp->spare_cap);
-	tcp->spare_ring = NULL;
-}
-
-void tern_tcp_spare_ring_expire(tern_timer *t, tern_time now)
-{
-	tern_tcp *tcp = (tern_tcp *)((char *)t - offsetof(tern_tcp, spare_timer));
-	(void)now;
-	tern_tcp_spare_ring_free(tcp->st);
+	if (tcp)
+		tcp->spare_ring = NULL;
 }
 
 /* Storage for a ring, charged to the account; NULL with *refused set when

@@ -95,11 +95,8 @@ void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n);
 
 void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap);
 void tern_rcvbuf_free(struct tern_stack *st, tern_rcvbuf *b);
-/* Frees the emptied ring kept for reuse (when the stack goes, and from its
- * timer, tern_tcp_spare_ring_expire). */
+/* Frees the emptied ring kept for reuse (tern_tcp_spares_free). */
 void tern_tcp_spare_ring_free(struct tern_stack *st);
-struct tern_timer;
-void tern_tcp_spare_ring_expire(struct tern_timer *t, tern_time now);
 /* Free space = the window we can offer (counts out-of-order bytes as used
  * only up to their extent: window = cap - len). */
 static inline uint32_t tern_rcvbuf_window(const tern_rcvbuf *b) { return b->cap - b->len; }

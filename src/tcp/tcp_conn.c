@@ -25,6 +25,28 @@ const char *tern_tcp_state_name(int state)
 
 static void tw_expire(tern_timer *t, tern_time now);
 
+void tern_tcp_spare_hold(tern_tcp *tcp)
+{
+	if (!tern_timer_armed(&tcp->spare_timer))
+		tern_timer_arm(&tcp->st->wheel, &tcp->spare_timer, tcp->st->now + TERN_SEC(1));
+}
+
+void tern_tcp_spares_free(tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	tern_timer_cancel(&st->wheel, &tcp->spare_timer);
+	tern_tcp_spare_ring_free(st);
+	tern_mem_free(st, tcp->spare_tcb, sizeof *tcp->spare_tcb);
+	tcp->spare_tcb = NULL;
+}
+
+static void spares_expire(tern_timer *t, tern_time now)
+{
+	tern_tcp *tcp = (tern_tcp *)((char *)t - offsetof(tern_tcp, spare_timer));
+	(void)now;
+	tern_tcp_spares_free(tcp->st);
+}
+
 int tern_tcp_init(tern_stack *st)
 {
 	tern_tcp *tcp = tern_mem_alloc(st, sizeof *tcp);
@@ -46,7 +68,7 @@ int tern_tcp_init(tern_stack *st)
 	for (int i = 0; i < 16; i++)
 		tcp->key[i] = (uint8_t)(st->cfg.secret[i] ^ 0x5c);
 	tern_timer_init(&tcp->tw_timer, tw_expire);
-	tern_timer_init(&tcp->spare_timer, tern_tcp_spare_ring_expire);
+	tern_timer_init(&tcp->spare_timer, spares_expire);
 	tcp->st = st;
 	st->tcp = tcp;
 	if (tern_tcp_ports_init(st) < 0) {
@@ -56,7 +78,7 @@ int tern_tcp_init(tern_stack *st)
 	return 0;
 }
 
-static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+static uint32_t tuple_hash(tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 
 /* Double both tables when they hold more entries than buckets. An
  * allocation failure just leaves the chains longer. */
@@ -101,14 +123,22 @@ static void maybe_grow(tern_tcp *tcp)
 	tern_mem_free(st, ot, n * sizeof *ot);
 }
 
-static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+/* A connection's 4-tuple is hashed when its SYN finds no TCB, again when
+ * the TCB goes into the table, and when it leaves: the last tuple's hash
+ * is remembered (unmasked, so it outlives a doubling of the table). */
+static uint32_t tuple_hash(tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-	uint8_t k[12];
-	tern_put32(k, la);
-	tern_put32(k + 4, ra);
-	tern_put16(k + 8, lp);
-	tern_put16(k + 10, rp);
-	return (uint32_t)tern_siphash13(tcp->key, k, sizeof k) & (tcp->nbuckets - 1);
+	struct tern_tuple_memo *m = &tcp->memo;
+	if (!m->valid || m->la != la || m->ra != ra || m->lp != lp || m->rp != rp) {
+		uint8_t k[12];
+		tern_put32(k, la);
+		tern_put32(k + 4, ra);
+		tern_put16(k + 8, lp);
+		tern_put16(k + 10, rp);
+		*m = (struct tern_tuple_memo){la, ra, lp, rp, true,
+					      (uint32_t)tern_siphash13(tcp->key, k, sizeof k)};
+	}
+	return m->hash & (tcp->nbuckets - 1);
 }
 
 tern_tcb *tern_tcb_new(tern_stack *st)
@@ -118,7 +148,10 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 		TERN_COUNT(st, tcp_conn_limit);
 		return NULL;
 	}
-	tern_tcb *tcb = tern_mem_alloc(st, sizeof *tcb);
+	tern_tcb *tcb = tcp->spare_tcb;
+	tcp->spare_tcb = NULL;
+	if (!tcb)
+		tcb = tern_mem_alloc(st, sizeof *tcb);
 	if (!tcb)
 		return NULL;
 	memset(tcb, 0, sizeof *tcb);
@@ -285,6 +318,13 @@ static void tcb_free(tern_tcb *tcb)
 	tern_rack_free(tcb);
 	tern_loss_free(tcb);
 	st->tcp->nconns--;
+	/* Kept for the next connection rather than freed (a lifecycle would
+	 * otherwise allocate and free one each). */
+	if (!st->tcp->spare_tcb) {
+		st->tcp->spare_tcb = tcb;
+		tern_tcp_spare_hold(st->tcp);
+		return;
+	}
 	tern_mem_free(st, tcb, sizeof *tcb);
 }
 
@@ -563,7 +603,7 @@ void tern_tcp_free(tern_stack *st)
 		tern_mem_free(st, tw, sizeof *tw);
 	}
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
-	tern_tcp_spare_ring_free(st);
+	tern_tcp_spares_free(st);
 	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);

@@ -43,6 +43,12 @@ struct tern_tcp {
 	tern_tcb **buckets;               /* nbuckets chains of TCBs */
 	tern_tcb *last;                   /* the TCB the last lookup found (or
 	                                     hashed last); NULL once unhashed */
+	struct tern_tuple_memo {          /* the last 4-tuple hashed */
+		uint32_t la, ra;
+		uint16_t lp, rp;
+		bool valid;
+		uint32_t hash;            /* SipHash-1-3, before the mask */
+	} memo;
 	tern_tw **tw_buckets;             /* nbuckets chains of TIME-WAIT records */
 	tern_tw *tw_head, *tw_tail;       /* oldest first */
 	uint32_t ntw;
@@ -55,11 +61,13 @@ struct tern_tcp {
 	 * receive rings holding only out-of-order data, oldest first, and
 	 * their storage: what pressure prunes */
 	uint64_t mem_used, mem_peak, mem_prunable;
-	/* one emptied ring kept for the next of its size (tcp_buf.c): not
-	 * charged to the account, which counts rings holding data; freed by
-	 * spare_timer within a second of being kept */
+	/* one emptied ring kept for the next of its size (tcp_buf.c), not
+	 * charged to the account, which counts rings holding data, and one
+	 * freed TCB (tcp_conn.c); spare_timer frees both within a second of
+	 * the first being kept */
 	uint8_t *spare_ring;
 	uint32_t spare_cap;
+	tern_tcb *spare_tcb;
 	tern_timer spare_timer;
 	tern_rcvbuf *prune_head, *prune_tail;
 	/* SYN-cookie keys (tcp_syncookie.c): [0] this epoch's, [1] the one
@@ -76,6 +84,11 @@ struct tern_tcp {
 };
 
 /* tcp_conn.c */
+/* Arm the timer that frees the spares (see struct tern_tcp), unless armed:
+ * it is not pushed back by each spare kept, so a busy stack pays one
+ * allocation of each a second, and keeping one costs no re-arm. */
+void tern_tcp_spare_hold(tern_tcp *tcp);
+void tern_tcp_spares_free(tern_stack *st);
 void tern_tcb_release(tern_tcb *tcb);  /* the socket lets go of its TCB */
 tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 /* The connection of a 4-tuple, else NULL with *tw its TIME-WAIT record (or
