@@ -38,6 +38,10 @@ void tern_tcp_spares_free(tern_stack *st)
 	tern_tcp_spare_ring_free(st);
 	tern_mem_free(st, tcp->spare_tcb, sizeof *tcp->spare_tcb);
 	tcp->spare_tcb = NULL;
+	tern_mem_free(st, tcp->spare_sock, sizeof *tcp->spare_sock);
+	tcp->spare_sock = NULL;
+	tern_mem_free(st, tcp->spare_txq, tcp->spare_txq_bytes);
+	tcp->spare_txq = NULL;
 }
 
 static void spares_expire(tern_timer *t, tern_time now)

@@ -62,12 +62,16 @@ struct tern_tcp {
 	 * their storage: what pressure prunes */
 	uint64_t mem_used, mem_peak, mem_prunable;
 	/* one emptied ring kept for the next of its size (tcp_buf.c), not
-	 * charged to the account, which counts rings holding data, and one
-	 * freed TCB (tcp_conn.c); spare_timer frees both within a second of
-	 * the first being kept */
+	 * charged to the account, which counts rings holding data; one freed
+	 * TCB (tcp_conn.c), socket (sock/socket.c) and smallest RACK queue
+	 * (tcp_rack.c); spare_timer frees them all within a second of the
+	 * first being kept */
 	uint8_t *spare_ring;
 	uint32_t spare_cap;
 	tern_tcb *spare_tcb;
+	struct tern_socket *spare_sock;
+	tern_txq *spare_txq;
+	size_t spare_txq_bytes;
 	tern_timer spare_timer;
 	tern_rcvbuf *prune_head, *prune_tail;
 	/* SYN-cookie keys (tcp_syncookie.c): [0] this epoch's, [1] the one
