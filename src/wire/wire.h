@@ -50,7 +50,15 @@ uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len);
  * tern_csum_add(acc, src, len) would: one pass over the bytes for both. */
 uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold an accumulator to 16 bits (not complemented). */
-uint16_t tern_csum_fold(uint64_t acc);
+static inline uint16_t tern_csum_fold(uint64_t acc)
+{
+	/* inline: every header sum ends here, from several files */
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint16_t)acc;
+}
 /* The checksum field value for data: ~fold(add(0, data)). */
 uint16_t tern_csum(const void *data, size_t len);
 /* Accumulator holding the IPv4 pseudo-header (RFC 9293 3.1, RFC 768). */
