@@ -41,6 +41,7 @@ struct tern_loop {
 	unsigned ntuns;
 	tern_loop_hook_fn hook;
 	void *hook_ctx;
+	tern_time armed;  /* the timerfd's expiry, while it has not fired */
 	bool stop;
 };
 
@@ -81,6 +82,7 @@ int tern_loop_new(tern_stack *st, tern_dev *top, tern_loop **out)
 	l->st = st;
 	l->top = top;
 	l->ep = l->tfd = l->sfd = -1;
+	l->armed = TERN_TIME_NEVER - 1;  /* nothing armed yet: arm() must call */
 	sigprocmask(SIG_SETMASK, NULL, &l->oldmask);
 	int rc = open_fds(l);
 	if (rc < 0) {
@@ -176,6 +178,11 @@ static tern_time service(tern_loop *l, tern_time now)
 
 static int arm(tern_loop *l, tern_time deadline)
 {
+	/* Most turns of the loop ask for the deadline already set: setting it
+	 * again would change nothing (it has not fired, or `armed` would have
+	 * been reset when its expiry was read), so the system call is spared. */
+	if (deadline == l->armed)
+		return 0;
 	struct itimerspec its = {0};
 	if (deadline != TERN_TIME_NEVER) {
 		its.it_value.tv_sec = (time_t)(deadline / 1000000u);
@@ -184,8 +191,11 @@ static int arm(tern_loop *l, tern_time deadline)
 		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 			its.it_value.tv_nsec = 1;
 	}
-	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		l->armed = TERN_TIME_NEVER - 1;
 		return -errno;
+	}
+	l->armed = deadline;
 	return 0;
 }
 
@@ -211,6 +221,7 @@ static int dispatch(tern_loop *l, const struct epoll_event *evs, int n, tern_tim
 			uint64_t expirations;
 			/* Only clears readiness; the count does not matter. */
 			(void)!read(l->tfd, &expirations, sizeof expirations);
+			l->armed = TERN_TIME_NEVER - 1;  /* fired: set it again */
 		} else if (tag < l->nfds) {
 			int rc = l->fds[tag].fn(l->fds[tag].ctx, now);
 			if (rc < 0)
