@@ -418,14 +418,25 @@ void tern_tcb_release(tern_tcb *tcb)
 
 /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secret)
  * with M a timer ticking every 4 microseconds. */
-uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
+uint64_t tern_tcp_conn_prf(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
 {
+	struct tern_prf_memo *m = &st->tcp->prf;
+	if (m->valid && m->la == l->addr && m->lp == l->port && m->ra == r->addr &&
+	    m->rp == r->port)
+		return m->h;
 	uint8_t k[12];
 	tern_put32(k, l->addr);
 	tern_put16(k + 4, l->port);
 	tern_put32(k + 6, r->addr);
 	tern_put16(k + 10, r->port);
-	return (uint32_t)(st->now / 4) + (uint32_t)tern_siphash(st->cfg.secret, k, sizeof k);
+	*m = (struct tern_prf_memo){l->addr, r->addr, l->port, r->port, true,
+				    tern_siphash(st->cfg.secret, k, sizeof k)};
+	return m->h;
+}
+
+uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
+{
+	return (uint32_t)(st->now / 4) + (uint32_t)tern_tcp_conn_prf(st, l, r);
 }
 
 /* ---- TIME-WAIT ----------------------------------------------------------- */

@@ -43,6 +43,12 @@ struct tern_tcp {
 	tern_tcb **buckets;               /* nbuckets chains of TCBs */
 	tern_tcb *last;                   /* the TCB the last lookup found (or
 	                                     hashed last); NULL once unhashed */
+	struct tern_prf_memo {            /* the last connection's keyed PRF */
+		uint32_t la, ra;
+		uint16_t lp, rp;
+		bool valid;
+		uint64_t h;               /* SipHash-2-4 under the secret */
+	} prf;
 	struct tern_tuple_memo {          /* the last 4-tuple hashed */
 		uint32_t la, ra;
 		uint16_t lp, rp;
@@ -88,6 +94,11 @@ struct tern_tcp {
 };
 
 /* tcp_conn.c */
+/* SipHash-2-4 under the stack's secret of a connection's endpoints: its
+ * low half keys the ISN (RFC 6528), its high half the timestamp offset
+ * (RFC 7323 7.1); both are asked for as a connection starts, so the last
+ * one is remembered. */
+uint64_t tern_tcp_conn_prf(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r);
 /* Arm the timer that frees the spares (see struct tern_tcp), unless armed:
  * it is not pushed back by each spare kept, so a busy stack pays one
  * allocation of each a second, and keeping one costs no re-arm. */
