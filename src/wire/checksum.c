@@ -167,17 +167,20 @@ uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len)
 	return add_carry(acc, tern_get16(be));
 }
 
-uint16_t tern_csum(const void *data, size_t len)
+uint16_t tern_csum_sum(const void *data, size_t len)
 {
-	return (uint16_t)~tern_csum_fold(tern_csum_add(0, data, len));
+	/* tern_csum_add from 0 is this value plus a carry-free 0, and folds
+	 * to it again: both steps are left out. */
+	uint16_t native = tern_csum_fold(sum_native(data, len));
+	uint8_t be[2];
+
+	memcpy(be, &native, sizeof be);
+	return tern_get16(be);
 }
 
-uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
+uint16_t tern_csum(const void *data, size_t len)
 {
-	/* RFC 9293 3.1 / RFC 768: src, dst, a zero byte with the protocol,
-	 * and the transport length, as 16-bit words. */
-	return (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto +
-	       len;
+	return (uint16_t)~tern_csum_sum(data, len);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). Unlike eqn. 2 it never yields

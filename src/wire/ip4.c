@@ -32,7 +32,7 @@ int tern_ip4_parse(const uint8_t *buf, size_t len, bool verify_csum, tern_ip4_re
 	if (v != TERN_WIRE_OK)
 		return v;
 	/* A correct header, checksum field included, sums to -0 (RFC 791 3.1). */
-	if (verify_csum && tern_csum_fold(tern_csum_add(0, buf, hlen)) != 0xffff)
+	if (verify_csum && tern_csum_sum(buf, hlen) != 0xffff)
 		return TERN_WIRE_BAD_CHECKSUM;
 	uint16_t frag = tern_get16(buf + 6);
 

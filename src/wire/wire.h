@@ -61,8 +61,18 @@ static inline uint16_t tern_csum_fold(uint64_t acc)
 }
 /* The checksum field value for data: ~fold(add(0, data)). */
 uint16_t tern_csum(const void *data, size_t len);
+/* tern_csum_fold(tern_csum_add(0, data, len)), with less work: a header
+ * verifies when this is 0xffff. */
+uint16_t tern_csum_sum(const void *data, size_t len);
 /* Accumulator holding the IPv4 pseudo-header (RFC 9293 3.1, RFC 768). */
-uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+static inline uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto,
+					 uint16_t len)
+{
+	/* RFC 9293 3.1 / RFC 768: src, dst, a zero byte with the protocol,
+	 * and the transport length, as 16-bit words (inline: one a segment). */
+	return (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto +
+	       len;
+}
 /* RFC 1624 eqn. 3: new checksum field after a 16-bit word changes from
  * old_word to new_word; equals a full recomputation. */
 uint16_t tern_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
