@@ -24,16 +24,19 @@ void tern_timer_init(tern_timer *t, tern_timer_fn fn)
 	t->fn = fn;
 }
 
+/* The helpers below are inline: at -O2 GCC kept them as calls on every arm
+ * and advance, several per segment. */
+
 /* The tick a timer fires at: its deadline rounded up to the next tick,
  * so that it is never early. */
-static uint64_t timer_tick(const tern_timer *t)
+static inline uint64_t timer_tick(const tern_timer *t)
 {
 	return t->deadline / TERN_WHEEL_TICK_US + (t->deadline % TERN_WHEEL_TICK_US ? 1 : 0);
 }
 
 /* The tick at which next_tick would find slot idx of level (the start of
  * that slot's next block after the wheel's tick). */
-static uint64_t slot_tick(const tern_wheel *w, unsigned level, unsigned idx)
+static inline uint64_t slot_tick(const tern_wheel *w, unsigned level, unsigned idx)
 {
 	unsigned shift = TERN_WHEEL_BITS * level;
 	uint64_t base = w->tick >> shift;
@@ -41,7 +44,7 @@ static uint64_t slot_tick(const tern_wheel *w, unsigned level, unsigned idx)
 	return (base + k) << shift;
 }
 
-static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
+static inline void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
 {
 	uint64_t at = slot_tick(w, level, idx);
 	if (at < w->due)
@@ -58,7 +61,7 @@ static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx
 /* min_tick: the earliest slot still to be processed. For a fresh arm that
  * is the next tick; during a cascade at tick T it is T itself, whose level-0
  * slot is processed right after the cascades. */
-static void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
+static inline void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
 {
 	uint64_t due = timer_tick(t);
 	uint64_t tick = due > min_tick ? due : min_tick;
@@ -168,7 +171,7 @@ static void process_tick(tern_wheel *w, uint64_t tick, tern_time now)
 }
 
 /* The first tick at which some slot holds work, from the occupancy bitmaps. */
-static uint64_t next_tick(const tern_wheel *w)
+static inline uint64_t next_tick(const tern_wheel *w)
 {
 	uint64_t best = UINT64_MAX;
 	for (unsigned l = 0; l < TERN_WHEEL_LEVELS; l++) {

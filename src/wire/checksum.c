@@ -49,7 +49,7 @@ static inline uint64_t load16(const uint8_t *p)
  * starts at an even offset, so its bytes keep their place in the 16-bit
  * words (2^16 = 1), with no copy to a padded buffer (which cost a memcpy
  * call per header). */
-static uint64_t sum_tail(const uint8_t *p, size_t len)
+static inline uint64_t sum_tail(const uint8_t *p, size_t len)
 {
 	uint64_t s = 0;
 	if (len & 4) {
@@ -69,24 +69,25 @@ static uint64_t sum_tail(const uint8_t *p, size_t len)
 	return s;
 }
 
-/* Sum of data as 64-bit native words; the value folds to the native-order
- * 16-bit sum. */
-static uint64_t sum_native(const uint8_t *p, size_t len)
+/* Headers (20-60 bytes) are most of the sums: 32-bit words into one sum
+ * (below 2^37), with no vector set-up and no lanes to combine; each word
+ * starts at an offset that is a multiple of 4, so its bytes keep their
+ * places in the 16-bit words. Inline (with sum_tail) even at -O2, where
+ * the calls cost as much as the sum. */
+static inline uint64_t sum_short(const uint8_t *p, size_t len)
 {
-	/* Headers (20-60 bytes) are most of the calls: 32-bit words into one
-	 * sum (below 2^37), with no vector set-up and no lanes to combine;
-	 * each word starts at an offset that is a multiple of 4, so its bytes
-	 * keep their places in the 16-bit words. */
-	if (len < 64) {
-		uint64_t s = 0;
-		for (; len >= 16; p += 16, len -= 16)
-			s += load32(p) + load32(p + 4) + load32(p + 8) + load32(p + 12);
-		if (len & 8) {
-			s += load32(p) + load32(p + 4);
-			p += 8;
-		}
-		return s + sum_tail(p, len & 7);
+	uint64_t s = 0;
+	for (; len >= 16; p += 16, len -= 16)
+		s += load32(p) + load32(p + 4) + load32(p + 8) + load32(p + 12);
+	if (len & 8) {
+		s += load32(p) + load32(p + 4);
+		p += 8;
 	}
+	return s + sum_tail(p, len & 7);
+}
+
+static uint64_t sum_long(const uint8_t *p, size_t len)
+{
 	/* Four independent sums of 32-bit halves need no carry handling (each
 	 * add is below 2^33, so 2^30 steps cannot overflow) and let the CPU
 	 * run them in parallel, unlike one add-with-carry chain; a 64-bit word
@@ -109,6 +110,13 @@ static uint64_t sum_native(const uint8_t *p, size_t len)
 	}
 	d += sum_tail(p, len);
 	return add_carry(add_carry(a, b), add_carry(c, d));
+}
+
+/* Sum of data as native words; the value folds to the native-order
+ * 16-bit sum. */
+static inline uint64_t sum_native(const uint8_t *p, size_t len)
+{
+	return len < 64 ? sum_short(p, len) : sum_long(p, len);
 }
 
 /* sum_native while copying: each word is stored as it is summed, so the
