@@ -33,17 +33,21 @@ typedef struct up_run {
 	char ctl_path[128];
 	uint8_t *buf;
 	uint64_t echoed, echo_drops;
+	bool echo_more; /* the last drain stopped at ECHO_BATCH, not empty */
 } up_run;
 
 /* ---- UDP echo ------------------------------------------------------------- */
 
 static void echo_drain(up_run *r)
 {
+	r->echo_more = true;
 	for (int i = 0; i < ECHO_BATCH; i++) {
 		tern_endpoint src;
 		int n = tern_socket_recvfrom(r->echo, r->buf, ECHO_BUF, &src);
-		if (n == TERN_EAGAIN)
+		if (n == TERN_EAGAIN) {
+			r->echo_more = false;
 			return;
+		}
 		if (n < 0)
 			continue; /* a reported error, now cleared */
 		size_t len = (size_t)n < ECHO_BUF ? (size_t)n : ECHO_BUF;
@@ -67,7 +71,10 @@ static void echo_cb(tern_socket *s, unsigned events, void *ctx)
 static tern_time up_hook(void *ctx, tern_time now)
 {
 	up_run *r = ctx;
-	echo_drain(r);
+	/* A drain that emptied the socket leaves nothing for the hook: the
+	 * next datagram makes it readable again, which calls echo_cb. */
+	if (r->echo_more)
+		echo_drain(r);
 	/* The centre's timers first: the sessions they wake step below. */
 	tern_time next = r->smsc ? tern_smsc_tick(r->smsc, now) : TERN_TIME_NEVER;
 	tern_time svc = r->svc ? svc_host_run(r->svc, now) : TERN_TIME_NEVER;
@@ -82,6 +89,7 @@ static int echo_open(up_run *r)
 		rc = tern_socket_bind(r->echo, &local);
 	if (rc == 0)
 		tern_socket_set_callback(r->echo, echo_cb, r);
+	r->echo_more = true;  /* the first hook looks, whatever came before */
 	return rc;
 }
 

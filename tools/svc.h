@@ -77,9 +77,9 @@ int svc_host_new(tern_stack *st, const svc_env *env, svc_host **out);
 /* Listen for `ops` on `port`. Errors: tern_tcp_open/bind/listen's, -ENOSPC. */
 int svc_host_listen(svc_host *h, const svc_ops *ops, uint16_t port);
 /* The loop hook's share: accept, step marked connections. Returns now when
- * it did anything (steps may have armed stack timers after the loop read
- * the stack's deadline, so the loop must go round once more), else
- * TERN_TIME_NEVER. */
+ * work is still queued (a connection to step again, a listener whose
+ * accept batch ran out), else TERN_TIME_NEVER; stack timers the steps
+ * armed are read by the loop after its hook. */
 tern_time svc_host_run(svc_host *h, tern_time now);
 /* Queue for a step the connection whose service state is `state` (a
  * service's own timer or another connection's event, e.g. a message for

@@ -16,10 +16,15 @@
 #define SVC_BACKLOG      128
 #define SVC_ACCEPT_BATCH 64
 #define SVC_DRAIN_MAX    (256 * 1024)
+/* Ended connections kept per listener for reuse: a connection a moment
+ * costs no malloc/free pair (and no calloc zeroing of a fresh block). */
+#define SVC_SPARE_MAX    64
 
 typedef struct svc_link {
 	struct svc_link *prev, *next;
 } svc_link;
+
+typedef struct svc_conn svc_conn;
 
 typedef struct svc_listener {
 	svc_host *h;
@@ -27,16 +32,19 @@ typedef struct svc_listener {
 	tern_socket *s;
 	bool ready;
 	uint64_t accepted, refused;
+	svc_conn *spare;   /* ended connections' memory, for the next ones */
+	unsigned nspare;
 } svc_listener;
 
-typedef struct svc_conn {
+struct svc_conn {
 	svc_host *h;
 	svc_listener *l;
 	tern_socket *s;
 	svc_link all;   /* every open connection */
 	svc_link ready; /* queued for a step; prev == NULL when not */
+	svc_conn *next_spare;
 	_Alignas(max_align_t) unsigned char state[];
-} svc_conn;
+};
 
 struct svc_host {
 	tern_stack *st;
@@ -126,6 +134,32 @@ static void listener_cb(tern_socket *s, unsigned events, void *ctx)
 
 /* ---- connections ------------------------------------------------------------ */
 
+/* A zeroed connection with l's service state, as calloc gave it. */
+static svc_conn *conn_get(svc_listener *l)
+{
+	size_t size = sizeof(svc_conn) + l->ops->state_size;
+	svc_conn *c = l->spare;
+	if (!c)
+		return calloc(1, size);
+	l->spare = c->next_spare;
+	l->nspare--;
+	memset(c, 0, size);
+	return c;
+}
+
+static void conn_put(svc_listener *l, svc_conn *c)
+{
+	if (!c)
+		return;
+	if (l->nspare == SVC_SPARE_MAX) {
+		free(c);
+		return;
+	}
+	c->next_spare = l->spare;
+	l->spare = c;
+	l->nspare++;
+}
+
 static void conn_end(svc_conn *c, bool reset)
 {
 	svc_host *h = c->h;
@@ -144,7 +178,7 @@ static void conn_end(svc_conn *c, bool reset)
 	} else {
 		tern_socket_close(c->s);
 	}
-	free(c);
+	conn_put(c->l, c);
 }
 
 static void conn_step(svc_conn *c)
@@ -167,9 +201,9 @@ static void conn_step(svc_conn *c)
 static void conn_new(svc_listener *l, tern_socket *s)
 {
 	svc_host *h = l->h;
-	svc_conn *c = calloc(1, sizeof *c + l->ops->state_size);
+	svc_conn *c = conn_get(l);
 	if (!c || l->ops->open(c->state, s, &h->env) < 0) {
-		free(c);
+		conn_put(l, c);
 		l->refused++;
 		tern_socket_abort(s);
 		return;
@@ -245,11 +279,12 @@ int svc_host_listen(svc_host *h, const svc_ops *ops, uint16_t port)
 }
 
 /* Work done here can arm stack timers (a retransmission timer for what was
- * just sent) after the loop took the stack's deadline for this iteration,
- * so any work asks for one more iteration, which reads the new deadline. */
+ * just sent) after the loop took the stack's deadline: the loop reads the
+ * stack's deadline again after its hook (src/host/loop.c service), so only
+ * work still queued (a connection stepped again, a listener whose batch
+ * ran out) asks for another iteration at once. */
 tern_time svc_host_run(svc_host *h, tern_time now)
 {
-	bool worked = h->listener_ready || h->nready;
 	if (h->listener_ready) {
 		h->listener_ready = false;
 		for (unsigned i = 0; i < h->nls; i++)
@@ -263,7 +298,7 @@ tern_time svc_host_run(svc_host *h, tern_time now)
 		h->nready--;
 		conn_step(c);
 	}
-	return worked ? now : TERN_TIME_NEVER;
+	return h->listener_ready || h->nready ? now : TERN_TIME_NEVER;
 }
 
 void svc_host_print_stats(const svc_host *h, FILE *f)
@@ -282,8 +317,14 @@ void svc_host_del(svc_host *h)
 		return;
 	while (h->all.next != &h->all)
 		conn_end(conn_of_all(h->all.next), true);
-	for (unsigned i = 0; i < h->nls; i++)
+	for (unsigned i = 0; i < h->nls; i++) {
 		tern_socket_close(h->ls[i].s);
+		while (h->ls[i].spare) {
+			svc_conn *c = h->ls[i].spare;
+			h->ls[i].spare = c->next_spare;
+			free(c);
+		}
+	}
 	free(h);
 }
 

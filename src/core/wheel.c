@@ -24,15 +24,31 @@ void tern_timer_init(tern_timer *t, tern_timer_fn fn)
 	t->fn = fn;
 }
 
+/* The helpers below are inline: at -O2 GCC kept them as calls on every arm
+ * and advance, several per segment. */
+
 /* The tick a timer fires at: its deadline rounded up to the next tick,
  * so that it is never early. */
-static uint64_t timer_tick(const tern_timer *t)
+static inline uint64_t timer_tick(const tern_timer *t)
 {
 	return t->deadline / TERN_WHEEL_TICK_US + (t->deadline % TERN_WHEEL_TICK_US ? 1 : 0);
 }
 
-static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
+/* The tick at which next_tick would find slot idx of level (the start of
+ * that slot's next block after the wheel's tick). */
+static inline uint64_t slot_tick(const tern_wheel *w, unsigned level, unsigned idx)
 {
+	unsigned shift = TERN_WHEEL_BITS * level;
+	uint64_t base = w->tick >> shift;
+	uint64_t k = ((idx - ((unsigned)base + 1)) & SLOT_MASK) + 1;
+	return (base + k) << shift;
+}
+
+static inline void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx)
+{
+	uint64_t at = slot_tick(w, level, idx);
+	if (at < w->due)
+		w->due = at;
 	tern_timer **head = &w->slot[level][idx];
 	t->next = *head;
 	if (t->next)
@@ -45,7 +61,7 @@ static void link_into(tern_wheel *w, tern_timer *t, unsigned level, unsigned idx
 /* min_tick: the earliest slot still to be processed. For a fresh arm that
  * is the next tick; during a cascade at tick T it is T itself, whose level-0
  * slot is processed right after the cascades. */
-static void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
+static inline void place(tern_wheel *w, tern_timer *t, uint64_t min_tick)
 {
 	uint64_t due = timer_tick(t);
 	uint64_t tick = due > min_tick ? due : min_tick;
@@ -73,14 +89,32 @@ static void unlink_timer(tern_wheel *w, tern_timer *t)
 	(void)w;
 }
 
+/* A timer alone in its slot has the slot head as pprev: its slot is empty
+ * once it leaves, and clearing the bit spares a later advance a visit to
+ * the empty slot (and the loop an early wake-up for it). Heads are found
+ * by address within the slot array (compared as integers: pprev may point
+ * into a timer instead). Bits left set (a slot emptied from its front
+ * while others remain, then those leave) are still harmless: they only
+ * make next() early and are cleared when the slot is processed. */
+static void clear_if_emptied(tern_wheel *w, tern_timer **pprev)
+{
+	uintptr_t at = (uintptr_t)pprev, first = (uintptr_t)&w->slot[0][0];
+	if (*pprev || at < first || at >= (uintptr_t)(&w->slot[TERN_WHEEL_LEVELS - 1][0] +
+						     TERN_WHEEL_SLOTS))
+		return;
+	size_t i = (at - first) / sizeof *pprev;
+	w->occupied[i / TERN_WHEEL_SLOTS] &= ~(1ull << (i % TERN_WHEEL_SLOTS));
+	w->due_exact = false;  /* the next slot may now be later */
+}
+
 void tern_timer_cancel(tern_wheel *w, tern_timer *t)
 {
 	if (!t->pprev)
 		return;
+	tern_timer **pprev = t->pprev;
 	unlink_timer(w, t);
+	clear_if_emptied(w, pprev);
 	w->armed--;
-	/* Stale occupancy bits are harmless: they only make next() early;
-	 * they are cleared when the slot is next processed. */
 }
 
 void tern_timer_arm(tern_wheel *w, tern_timer *t, tern_time deadline)
@@ -98,6 +132,7 @@ static tern_timer *detach(tern_wheel *w, unsigned level, unsigned idx, tern_time
 	*head = w->slot[level][idx];
 	w->slot[level][idx] = NULL;
 	w->occupied[level] &= ~(1ull << idx);
+	w->due_exact = false;
 	if (*head)
 		(*head)->pprev = head;
 	return *head;
@@ -136,7 +171,7 @@ static void process_tick(tern_wheel *w, uint64_t tick, tern_time now)
 }
 
 /* The first tick at which some slot holds work, from the occupancy bitmaps. */
-static uint64_t next_tick(const tern_wheel *w)
+static inline uint64_t next_tick(const tern_wheel *w)
 {
 	uint64_t best = UINT64_MAX;
 	for (unsigned l = 0; l < TERN_WHEEL_LEVELS; l++) {
@@ -157,21 +192,36 @@ static uint64_t next_tick(const tern_wheel *w)
 void tern_wheel_advance(tern_wheel *w, tern_time now)
 {
 	uint64_t target = now / TERN_WHEEL_TICK_US;
+	/* Nothing is due up to target: what the scan below would conclude.
+	 * Slot ticks do not move while the wheel's tick stays below them. */
+	if (target < w->due) {
+		if (w->tick < target)
+			w->tick = target;
+		return;
+	}
 	while (w->tick < target) {
 		uint64_t next = next_tick(w);
 		if (next > target) {
 			w->tick = target;
+			w->due = next;
+			w->due_exact = true;
 			break;
 		}
 		process_tick(w, next > w->tick + 1 ? next : w->tick + 1, now);
 	}
 }
 
-tern_time tern_wheel_next(const tern_wheel *w)
+tern_time tern_wheel_next(tern_wheel *w)
 {
 	if (!w->armed)
 		return TERN_TIME_NEVER;
-	uint64_t t = next_tick(w);
+	/* Exact stays exact while the tick moves short of it and arms only
+	 * lower it (link_into); emptied slots clear the mark. */
+	if (!w->due_exact) {
+		w->due = next_tick(w);
+		w->due_exact = true;
+	}
+	uint64_t t = w->due;
 	if (t == UINT64_MAX || t > UINT64_MAX / TERN_WHEEL_TICK_US)
 		return TERN_TIME_NEVER;
 	return t * TERN_WHEEL_TICK_US;

@@ -33,6 +33,9 @@ struct tern_timer {
 typedef struct tern_wheel {
 	uint64_t tick;  /* last tick processed */
 	uint64_t occupied[TERN_WHEEL_LEVELS];
+	uint64_t due;   /* no slot needs processing before this tick (a lower
+	                   bound, so most advances skip the bitmap scan) */
+	bool due_exact; /* due is what the scan would give (next() reuses it) */
 	tern_timer *slot[TERN_WHEEL_LEVELS][TERN_WHEEL_SLOTS];
 	uint32_t armed;
 } tern_wheel;
@@ -48,6 +51,6 @@ static inline bool tern_timer_armed(const tern_timer *t) { return t->pprev != 0;
 void tern_wheel_advance(tern_wheel *w, tern_time now);
 /* A time at or before the earliest armed deadline (never later), or
  * TERN_TIME_NEVER when nothing is armed. */
-tern_time tern_wheel_next(const tern_wheel *w);
+tern_time tern_wheel_next(tern_wheel *w);
 
 #endif

@@ -41,6 +41,7 @@ struct tern_loop {
 	unsigned ntuns;
 	tern_loop_hook_fn hook;
 	void *hook_ctx;
+	tern_time armed;  /* the timerfd's expiry, while it has not fired */
 	bool stop;
 };
 
@@ -81,6 +82,7 @@ int tern_loop_new(tern_stack *st, tern_dev *top, tern_loop **out)
 	l->st = st;
 	l->top = top;
 	l->ep = l->tfd = l->sfd = -1;
+	l->armed = TERN_TIME_NEVER - 1;  /* nothing armed yet: arm() must call */
 	sigprocmask(SIG_SETMASK, NULL, &l->oldmask);
 	int rc = open_fds(l);
 	if (rc < 0) {
@@ -162,13 +164,25 @@ static tern_time service(tern_loop *l, tern_time now)
 	tern_dev_poll(l->top, now);
 	tern_time next = tern_stack_poll(l->st, now);
 	next = earliest(next, tern_dev_poll(l->top, now));
-	if (l->hook)
-		next = earliest(next, l->hook(l->hook_ctx, now));
-	return next;
+	if (!l->hook)
+		return next;
+	next = earliest(next, l->hook(l->hook_ctx, now));
+	/* What the hook did can arm stack timers (a retransmission timer for
+	 * what it sent) and send through the devices: their deadlines are
+	 * read again here rather than in one more turn of the loop. At the
+	 * same `now` the wheel fires nothing new (a timer is never armed at
+	 * or before the tick it was armed in), so no callback is missed. */
+	next = earliest(next, tern_stack_poll(l->st, now));
+	return earliest(next, tern_dev_poll(l->top, now));
 }
 
 static int arm(tern_loop *l, tern_time deadline)
 {
+	/* Most turns of the loop ask for the deadline already set: setting it
+	 * again would change nothing (it has not fired, or `armed` would have
+	 * been reset when its expiry was read), so the system call is spared. */
+	if (deadline == l->armed)
+		return 0;
 	struct itimerspec its = {0};
 	if (deadline != TERN_TIME_NEVER) {
 		its.it_value.tv_sec = (time_t)(deadline / 1000000u);
@@ -177,8 +191,11 @@ static int arm(tern_loop *l, tern_time deadline)
 		if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
 			its.it_value.tv_nsec = 1;
 	}
-	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+	if (timerfd_settime(l->tfd, TFD_TIMER_ABSTIME, &its, NULL) < 0) {
+		l->armed = TERN_TIME_NEVER - 1;
 		return -errno;
+	}
+	l->armed = deadline;
 	return 0;
 }
 
@@ -191,11 +208,10 @@ static int take_signal(tern_loop *l)
 	return (int)si.ssi_signo;
 }
 
-/* Handle one batch of epoll events. Returns a signal number, a negative
- * errno from a callback, or 0 to keep going. */
-static int dispatch(tern_loop *l, const struct epoll_event *evs, int n)
+/* Handle one batch of epoll events at `now`. Returns a signal number, a
+ * negative errno from a callback, or 0 to keep going. */
+static int dispatch(tern_loop *l, const struct epoll_event *evs, int n, tern_time now)
 {
-	tern_time now = tern_host_now();
 	int sig = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t tag = evs[i].data.u64;
@@ -205,6 +221,7 @@ static int dispatch(tern_loop *l, const struct epoll_event *evs, int n)
 			uint64_t expirations;
 			/* Only clears readiness; the count does not matter. */
 			(void)!read(l->tfd, &expirations, sizeof expirations);
+			l->armed = TERN_TIME_NEVER - 1;  /* fired: set it again */
 		} else if (tag < l->nfds) {
 			int rc = l->fds[tag].fn(l->fds[tag].ctx, now);
 			if (rc < 0)
@@ -217,8 +234,9 @@ static int dispatch(tern_loop *l, const struct epoll_event *evs, int n)
 int tern_loop_run(tern_loop *l)
 {
 	l->stop = false;
+	tern_time now = tern_host_now();
 	for (;;) {
-		tern_time next = service(l, tern_host_now());
+		tern_time next = service(l, now);
 		if (l->stop)
 			return 0;
 		int rc = arm(l, next);
@@ -228,7 +246,11 @@ int tern_loop_run(tern_loop *l)
 		int n = epoll_wait(l->ep, evs, LOOP_EVENTS, -1);
 		if (n < 0 && errno != EINTR)
 			return -errno;
-		rc = dispatch(l, evs, n < 0 ? 0 : n);
+		/* One reading of the clock a wake-up: the events are handled at
+		 * it, and the stack is polled at it right after (which is never
+		 * early for a timer: the clock only moved on since). */
+		now = tern_host_now();
+		rc = dispatch(l, evs, n < 0 ? 0 : n, now);
 		if (rc != 0 || l->stop)
 			return rc;
 	}

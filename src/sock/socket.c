@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sock/socket.h"
+#include "tcp/tcp_int.h"
 
 static int socket_new(tern_stack *st, enum tern_sock_kind kind, tern_socket **out)
 {
@@ -10,7 +11,11 @@ static int socket_new(tern_stack *st, enum tern_sock_kind kind, tern_socket **ou
 		return TERN_EINVAL;
 	if (st->nsockets >= st->cfg.max_sockets)
 		return TERN_ENOBUFS;
-	tern_socket *s = tern_mem_alloc(st, sizeof *s);
+	tern_socket *s = st->tcp ? st->tcp->spare_sock : NULL;
+	if (s)
+		st->tcp->spare_sock = NULL;
+	else
+		s = tern_mem_alloc(st, sizeof *s);
 	if (!s)
 		return TERN_ENOMEM;
 	memset(s, 0, sizeof *s);
@@ -130,6 +135,13 @@ int tern_socket_close(tern_socket *s)
 	if (s->next)
 		s->next->pprev = s->pprev;
 	st->nsockets--;
+	/* Kept for the next socket (an accepted connection a moment would
+	 * otherwise allocate and free one each); see struct tern_tcp. */
+	if (st->tcp && !st->tcp->spare_sock) {
+		st->tcp->spare_sock = s;
+		tern_tcp_spare_hold(st->tcp);
+		return 0;
+	}
 	tern_mem_free(st, s, sizeof *s);
 	return 0;
 }

@@ -124,6 +124,40 @@ static void prune_for(struct tern_stack *st, uint32_t cap)
 	}
 }
 
+/* Rings come and go with the data (an idle connection holds none), so a
+ * short connection would allocate and free one per direction; one emptied
+ * ring of moderate size is kept for the next ring of its size instead, for
+ * at most a second (tern_tcp_spare_hold): a stack gone idle gives it back. */
+#define SPARE_RING_MAX  (256u * 1024)
+
+static uint8_t *ring_take_spare(tern_tcp *tcp, uint32_t cap)
+{
+	if (!tcp || !tcp->spare_ring || tcp->spare_cap != cap)
+		return NULL;
+	uint8_t *m = tcp->spare_ring;
+	tcp->spare_ring = NULL;
+	return m;
+}
+
+static bool ring_keep_spare(tern_tcp *tcp, uint8_t *mem, uint32_t cap)
+{
+	if (!tcp || tcp->spare_ring || cap > SPARE_RING_MAX)
+		return false;
+	tcp->spare_ring = mem;
+	tcp->spare_cap = cap;
+	tern_tcp_spare_hold(tcp);
+	return true;
+}
+
+void tern_tcp_spare_ring_free(struct tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	if (tcp && tcp->spare_ring)
+		tern_mem_free(st, tcp->spare_ring, tcp->spare_cap);
+	if (tcp)
+		tcp->spare_ring = NULL;
+}
+
 /* Storage for a ring, charged to the account; NULL with *refused set when
  * the account has no room. Only a ring about to hold acknowledged bytes or
  * the application's may prune others for it: out-of-order data never
@@ -139,7 +173,9 @@ static uint8_t *ring_alloc(struct tern_stack *st, uint32_t cap, bool may_prune, 
 		*refused = true;
 		return NULL;
 	}
-	uint8_t *m = tern_mem_alloc(st, cap);
+	uint8_t *m = ring_take_spare(tcp, cap);
+	if (!m)
+		m = tern_mem_alloc(st, cap);
 	if (m && tcp) {
 		tcp->mem_used += cap;
 		if (tcp->mem_used > tcp->mem_peak)
@@ -152,7 +188,8 @@ static void ring_free(struct tern_stack *st, uint8_t *mem, uint32_t cap)
 {
 	if (!mem)
 		return;
-	tern_mem_free(st, mem, cap);
+	if (!ring_keep_spare(st->tcp, mem, cap))
+		tern_mem_free(st, mem, cap);
 	if (st->tcp)
 		st->tcp->mem_used -= cap;
 }

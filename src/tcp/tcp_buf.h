@@ -107,6 +107,8 @@ void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n);
 
 void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap);
 void tern_rcvbuf_free(struct tern_stack *st, tern_rcvbuf *b);
+/* Frees the emptied ring kept for reuse (tern_tcp_spares_free). */
+void tern_tcp_spare_ring_free(struct tern_stack *st);
 /* Free space = the window we can offer (counts out-of-order bytes as used
  * only up to their extent: window = cap - len). */
 static inline uint32_t tern_rcvbuf_window(const tern_rcvbuf *b) { return b->cap - b->len; }

@@ -28,6 +28,32 @@ static void tw_expire(tern_timer *t, tern_time now);
 static bool pending_resize(tern_tcp *tcp, uint32_t cap);
 #define PENDING_KEEP 256u
 
+void tern_tcp_spare_hold(tern_tcp *tcp)
+{
+	if (!tern_timer_armed(&tcp->spare_timer))
+		tern_timer_arm(&tcp->st->wheel, &tcp->spare_timer, tcp->st->now + TERN_SEC(1));
+}
+
+void tern_tcp_spares_free(tern_stack *st)
+{
+	tern_tcp *tcp = st->tcp;
+	tern_timer_cancel(&st->wheel, &tcp->spare_timer);
+	tern_tcp_spare_ring_free(st);
+	tern_mem_free(st, tcp->spare_tcb, sizeof *tcp->spare_tcb);
+	tcp->spare_tcb = NULL;
+	tern_mem_free(st, tcp->spare_sock, sizeof *tcp->spare_sock);
+	tcp->spare_sock = NULL;
+	tern_mem_free(st, tcp->spare_txq, tcp->spare_txq_bytes);
+	tcp->spare_txq = NULL;
+}
+
+static void spares_expire(tern_timer *t, tern_time now)
+{
+	tern_tcp *tcp = (tern_tcp *)((char *)t - offsetof(tern_tcp, spare_timer));
+	(void)now;
+	tern_tcp_spares_free(tcp->st);
+}
+
 int tern_tcp_init(tern_stack *st)
 {
 	tern_tcp *tcp = tern_mem_alloc(st, sizeof *tcp);
@@ -49,6 +75,7 @@ int tern_tcp_init(tern_stack *st)
 	for (int i = 0; i < 16; i++)
 		tcp->key[i] = (uint8_t)(st->cfg.secret[i] ^ 0x5c);
 	tern_timer_init(&tcp->tw_timer, tw_expire);
+	tern_timer_init(&tcp->spare_timer, spares_expire);
 	tcp->st = st;
 	st->tcp = tcp;
 	if (tern_tcp_ports_init(st) < 0 || !pending_resize(tcp, PENDING_KEEP)) {
@@ -58,7 +85,7 @@ int tern_tcp_init(tern_stack *st)
 	return 0;
 }
 
-static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
+static uint32_t tuple_hash(tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 
 /* Double both tables when they hold more entries than buckets. An
  * allocation failure just leaves the chains longer. */
@@ -103,14 +130,22 @@ static void maybe_grow(tern_tcp *tcp)
 	tern_mem_free(st, ot, n * sizeof *ot);
 }
 
-static uint32_t tuple_hash(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+/* A connection's 4-tuple is hashed when its SYN finds no TCB, again when
+ * the TCB goes into the table, and when it leaves: the last tuple's hash
+ * is remembered (unmasked, so it outlives a doubling of the table). */
+static uint32_t tuple_hash(tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-	uint8_t k[12];
-	tern_put32(k, la);
-	tern_put32(k + 4, ra);
-	tern_put16(k + 8, lp);
-	tern_put16(k + 10, rp);
-	return (uint32_t)tern_siphash13(tcp->key, k, sizeof k) & (tcp->nbuckets - 1);
+	struct tern_tuple_memo *m = &tcp->memo;
+	if (!m->valid || m->la != la || m->ra != ra || m->lp != lp || m->rp != rp) {
+		uint8_t k[12];
+		tern_put32(k, la);
+		tern_put32(k + 4, ra);
+		tern_put16(k + 8, lp);
+		tern_put16(k + 10, rp);
+		*m = (struct tern_tuple_memo){la, ra, lp, rp, true,
+					      (uint32_t)tern_siphash13(tcp->key, k, sizeof k)};
+	}
+	return m->hash & (tcp->nbuckets - 1);
 }
 
 tern_tcb *tern_tcb_new(tern_stack *st)
@@ -120,7 +155,10 @@ tern_tcb *tern_tcb_new(tern_stack *st)
 		TERN_COUNT(st, tcp_conn_limit);
 		return NULL;
 	}
-	tern_tcb *tcb = tern_mem_alloc(st, sizeof *tcb);
+	tern_tcb *tcb = tcp->spare_tcb;
+	tcp->spare_tcb = NULL;
+	if (!tcb)
+		tcb = tern_mem_alloc(st, sizeof *tcb);
 	if (!tcb)
 		return NULL;
 	memset(tcb, 0, sizeof *tcb);
@@ -143,6 +181,7 @@ void tern_tcb_hash(tern_tcb *tcb)
 	tcb->hnext = tcp->buckets[h];
 	tcp->buckets[h] = tcb;
 	tcb->hashed = true;
+	tcp->last = tcb;  /* its next segment is likely the next to arrive */
 	maybe_grow(tcp);
 }
 
@@ -151,6 +190,8 @@ static void unhash(tern_tcb *tcb)
 	if (!tcb->hashed)
 		return;
 	tern_tcp *tcp = tcb->st->tcp;
+	if (tcp->last == tcb)
+		tcp->last = NULL;
 	uint32_t h = tuple_hash(tcp, tcb->local.addr, tcb->local.port, tcb->remote.addr,
 				tcb->remote.port);
 	for (tern_tcb **pp = &tcp->buckets[h]; *pp; pp = &(*pp)->hnext) {
@@ -160,8 +201,6 @@ static void unhash(tern_tcb *tcb)
 		}
 	}
 	tcb->hashed = false;
-	if (tcp->last == tcb)
-		tcp->last = NULL;
 }
 
 static tern_tcb *tcb_in(tern_tcb *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
@@ -181,23 +220,25 @@ static tern_tw *tw_in(tern_tw *tw, uint32_t la, uint16_t lp, uint32_t ra, uint16
 	return NULL;
 }
 
-/* The last connection found, if it is this one: consecutive segments of
- * one flow (most of them, in bulk transfer) skip the keyed hash, as BSD's
- * one-entry PCB cache did. Only a full 4-tuple match counts. */
-static tern_tcb *last_found(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra,
-			    uint16_t rp)
+/* The table holds at most one TCB per 4-tuple (a connection is hashed
+ * only after a lookup of its 4-tuple found none), so the last one found,
+ * while still hashed, is what the table would give for its 4-tuple: the
+ * segments of one connection tend to arrive together, and each one so
+ * found costs no SipHash (BSD's one-entry PCB cache). */
+static tern_tcb *cached(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra,
+			uint16_t rp)
 {
-	tern_tcb *t = tcp->last;
-	return t && t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
-		       t->remote.addr == ra
-		   ? t
-		   : NULL;
+	const tern_tcb *t = tcp->last;
+	if (t && t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
+	    t->remote.addr == ra)
+		return tcp->last;
+	return NULL;
 }
 
 tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
 	tern_tcp *tcp = st->tcp;
-	tern_tcb *t = last_found(tcp, la, lp, ra, rp);
+	tern_tcb *t = cached(tcp, la, lp, ra, rp);
 	return t ? t : tcb_in(tcp->buckets[tuple_hash(tcp, la, lp, ra, rp)], la, lp, ra, rp);
 }
 
@@ -207,7 +248,7 @@ tern_tcb *tern_tcp_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra,
 			  tern_tw **tw)
 {
 	tern_tcp *tcp = st->tcp;
-	tern_tcb *t = last_found(tcp, la, lp, ra, rp);
+	tern_tcb *t = cached(tcp, la, lp, ra, rp);
 	*tw = NULL;
 	if (t)
 		return t;
@@ -310,6 +351,13 @@ static void tcb_free(tern_tcb *tcb)
 	tern_rack_free(tcb);
 	tern_loss_free(tcb);
 	st->tcp->nconns--;
+	/* Kept for the next connection rather than freed (a lifecycle would
+	 * otherwise allocate and free one each). */
+	if (!st->tcp->spare_tcb) {
+		st->tcp->spare_tcb = tcb;
+		tern_tcp_spare_hold(st->tcp);
+		return;
+	}
 	tern_mem_free(st, tcb, sizeof *tcb);
 }
 
@@ -399,14 +447,25 @@ void tern_tcb_release(tern_tcb *tcb)
 
 /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secret)
  * with M a timer ticking every 4 microseconds. */
-uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
+uint64_t tern_tcp_conn_prf(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
 {
+	struct tern_prf_memo *m = &st->tcp->prf;
+	if (m->valid && m->la == l->addr && m->lp == l->port && m->ra == r->addr &&
+	    m->rp == r->port)
+		return m->h;
 	uint8_t k[12];
 	tern_put32(k, l->addr);
 	tern_put16(k + 4, l->port);
 	tern_put32(k + 6, r->addr);
 	tern_put16(k + 10, r->port);
-	return (uint32_t)(st->now / 4) + (uint32_t)tern_siphash(st->cfg.secret, k, sizeof k);
+	*m = (struct tern_prf_memo){l->addr, r->addr, l->port, r->port, true,
+				    tern_siphash(st->cfg.secret, k, sizeof k)};
+	return m->h;
+}
+
+uint32_t tern_tcp_isn(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r)
+{
+	return (uint32_t)(st->now / 4) + (uint32_t)tern_tcp_conn_prf(st, l, r);
 }
 
 /* ---- TIME-WAIT ----------------------------------------------------------- */
@@ -571,12 +630,12 @@ void tern_tcp_free(tern_stack *st)
 	tern_tcp *tcp = st->tcp;
 	if (!tcp)
 		return;
+	tcp->last = NULL;
 	for (uint32_t b = 0; b < tcp->nbuckets; b++) {
 		while (tcp->buckets[b]) {
 			tern_tcb *t = tcp->buckets[b];
 			tcp->buckets[b] = t->hnext;
 			t->hashed = false;
-			tcp->last = NULL;
 			if (tern_tcb_sock(t))
 				tern_tcb_sock(t)->tcb = NULL;
 			tcb_free(t);
@@ -590,6 +649,7 @@ void tern_tcp_free(tern_stack *st)
 	tern_timer_cancel(&st->wheel, &tcp->tw_timer);
 	tcp->npending = 0;
 	pending_resize(tcp, 0);
+	tern_tcp_spares_free(st);
 	tern_tcp_ports_free(st);
 	tern_mem_free(st, tcp->buckets, tcp->nbuckets * sizeof *tcp->buckets);
 	tern_mem_free(st, tcp->tw_buckets, tcp->nbuckets * sizeof *tcp->tw_buckets);

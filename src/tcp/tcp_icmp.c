@@ -40,6 +40,10 @@ static tern_pmtu *pmtu_slot(tern_stack *st, uint32_t dst)
 /* The live entry for dst, or NULL; an entry past its age is forgotten. */
 static tern_pmtu *pmtu_find(tern_stack *st, uint32_t dst)
 {
+	/* Every connection looks here at its start: with nothing ever
+	 * learnt, that costs no hash. */
+	if (!st->tcp->pmtu_any)
+		return NULL;
 	tern_pmtu *e = pmtu_slot(st, dst);
 	if (!e->mtu || e->dst != dst)
 		return NULL;
@@ -105,6 +109,7 @@ static void lower_path_mtu(tern_tcb *tcb, uint32_t mtu)
 	tern_pmtu *e = pmtu_slot(st, tcb->remote.addr);
 	e->dst = tcb->remote.addr;
 	e->mtu = (uint16_t)mtu;
+	st->tcp->pmtu_any = true;
 	e->at = st->now;
 	if (tcb->state < TERN_TCP_ESTABLISHED || tcb->snd_max == tcb->snd_una)
 		return;

@@ -41,8 +41,20 @@ struct tern_tcp {
 	uint8_t key[16];                  /* hash-table key (from the secret) */
 	uint32_t nbuckets, nconns;
 	tern_tcb **buckets;               /* nbuckets chains of TCBs */
-	tern_tcb *last;                   /* the connection found last: a bulk
-	                                     flow's next segment skips the hash */
+	tern_tcb *last;                   /* the TCB the last lookup found (or
+	                                     hashed last); NULL once unhashed */
+	struct tern_prf_memo {            /* the last connection's keyed PRF */
+		uint32_t la, ra;
+		uint16_t lp, rp;
+		bool valid;
+		uint64_t h;               /* SipHash-2-4 under the secret */
+	} prf;
+	struct tern_tuple_memo {          /* the last 4-tuple hashed */
+		uint32_t la, ra;
+		uint16_t lp, rp;
+		bool valid;
+		uint32_t hash;            /* SipHash-1-3, before the mask */
+	} memo;
 	tern_tw **tw_buckets;             /* nbuckets chains of TIME-WAIT records */
 	tern_tw *tw_head, *tw_tail;       /* oldest first */
 	uint32_t ntw;
@@ -59,6 +71,18 @@ struct tern_tcp {
 	 * receive rings holding only out-of-order data, oldest first, and
 	 * their storage: what pressure prunes */
 	uint64_t mem_used, mem_peak, mem_prunable;
+	/* one emptied ring kept for the next of its size (tcp_buf.c), not
+	 * charged to the account, which counts rings holding data; one freed
+	 * TCB (tcp_conn.c), socket (sock/socket.c) and smallest RACK queue
+	 * (tcp_rack.c); spare_timer frees them all within a second of the
+	 * first being kept */
+	uint8_t *spare_ring;
+	uint32_t spare_cap;
+	tern_tcb *spare_tcb;
+	struct tern_socket *spare_sock;
+	tern_txq *spare_txq;
+	size_t spare_txq_bytes;
+	tern_timer spare_timer;
 	tern_rcvbuf *prune_head, *prune_tail;
 	/* SYN-cookie keys (tcp_syncookie.c): [0] this epoch's, [1] the one
 	 * before, which still checks cookies issued just before a rotation */
@@ -68,11 +92,22 @@ struct tern_tcp {
 		bool valid;
 	} cookie_key[2];
 	tern_pmtu pmtu[TERN_PMTU_SLOTS];  /* tcp_icmp.c */
+	bool pmtu_any;                    /* some entry was ever stored */
 	tern_socket_list *ports;       /* bound TCP sockets by port (tcp_ports.c) */
 	uint32_t nports, nbound;       /* buckets (a power of two), sockets in them */
 };
 
 /* tcp_conn.c */
+/* SipHash-2-4 under the stack's secret of a connection's endpoints: its
+ * low half keys the ISN (RFC 6528), its high half the timestamp offset
+ * (RFC 7323 7.1); both are asked for as a connection starts, so the last
+ * one is remembered. */
+uint64_t tern_tcp_conn_prf(tern_stack *st, const tern_endpoint *l, const tern_endpoint *r);
+/* Arm the timer that frees the spares (see struct tern_tcp), unless armed:
+ * it is not pushed back by each spare kept, so a busy stack pays one
+ * allocation of each a second, and keeping one costs no re-arm. */
+void tern_tcp_spare_hold(tern_tcp *tcp);
+void tern_tcp_spares_free(tern_stack *st);
 void tern_tcb_release(tern_tcb *tcb);  /* the socket lets go of its TCB */
 tern_tw *tern_tw_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp);
 /* The connection of a 4-tuple, else NULL with *tw its TIME-WAIT record (or

@@ -1,7 +1,6 @@
 /* tcp_opt.c - option negotiation: the MSS (RFC 9293 3.7.1, RFC 1122
  * 4.2.2.6), window scale and timestamps (RFC 7323), SACK-permitted (RFC
  * 2018 2). */
-#include "core/siphash.h"
 #include "tcp/tcp.h"
 #include "tcp/tcp_int.h"
 
@@ -17,16 +16,11 @@
 
 /* RFC 7323 7.1: each connection's timestamp clock starts at an offset
  * keyed like an ISN, so timestamps reveal neither uptime nor other
- * connections' clocks. */
+ * connections' clocks: the high half of the keyed PRF whose low half
+ * keys the ISN (one SipHash for both). */
 void tern_tcp_opt_init(tern_tcb *tcb)
 {
-	uint8_t k[13];
-	tern_put32(k, tcb->local.addr);
-	tern_put16(k + 4, tcb->local.port);
-	tern_put32(k + 6, tcb->remote.addr);
-	tern_put16(k + 10, tcb->remote.port);
-	k[12] = 'T';
-	tcb->ts_offset = (uint32_t)tern_siphash(tcb->st->cfg.secret, k, sizeof k);
+	tcb->ts_offset = (uint32_t)(tern_tcp_conn_prf(tcb->st, &tcb->local, &tcb->remote) >> 32);
 	/* Rcv.Wind.Shift: the least shift that lets the buffer be offered,
 	 * as large as auto-tuning may make it (the shift is fixed on the SYN,
 	 * RFC 7323 2.2) */

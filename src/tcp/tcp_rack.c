@@ -29,8 +29,16 @@ static size_t txq_bytes(uint32_t cap)
 
 void tern_rack_free(tern_tcb *tcb)
 {
-	if (tcb->txq)
+	tern_tcp *tcp = tcb->st->tcp;
+	/* The smallest queue is kept for the next connection's first flight
+	 * (see struct tern_tcp); larger ones go back. */
+	if (tcb->txq && tcb->txq->cap == TXQ_MIN && tcp && !tcp->spare_txq) {
+		tcp->spare_txq = tcb->txq;
+		tcp->spare_txq_bytes = txq_bytes(TXQ_MIN);
+		tern_tcp_spare_hold(tcp);
+	} else if (tcb->txq) {
 		tern_mem_free(tcb->st, tcb->txq, txq_bytes(tcb->txq->cap));
+	}
 	tcb->txq = NULL;
 }
 
@@ -55,7 +63,14 @@ static void flight_copy(tern_txq *to, const tern_txq *from)
 static bool grow(tern_tcb *tcb)
 {
 	uint32_t len = qlen(tcb), cap = tcb->txq ? tcb->txq->cap * 2 : TXQ_MIN;
-	tern_txq *q = tern_mem_alloc(tcb->st, txq_bytes(cap));
+	tern_tcp *tcp = tcb->st->tcp;
+	tern_txq *q = NULL;
+	if (cap == TXQ_MIN && tcp && tcp->spare_txq) {
+		q = tcp->spare_txq;
+		tcp->spare_txq = NULL;
+	} else {
+		q = tern_mem_alloc(tcb->st, txq_bytes(cap));
+	}
 	if (!q)
 		return false;
 	for (uint32_t i = 0; i < len; i++)

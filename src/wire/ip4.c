@@ -32,7 +32,7 @@ int tern_ip4_parse(const uint8_t *buf, size_t len, bool verify_csum, tern_ip4_re
 	if (v != TERN_WIRE_OK)
 		return v;
 	/* A correct header, checksum field included, sums to -0 (RFC 791 3.1). */
-	if (verify_csum && tern_csum_hdr(buf, hlen) != 0xffff)
+	if (verify_csum && tern_csum_sum(buf, hlen) != 0xffff)
 		return TERN_WIRE_BAD_CHECKSUM;
 	uint16_t frag = tern_get16(buf + 6);
 
@@ -78,7 +78,7 @@ size_t tern_ip4_build_opts(uint8_t *buf, size_t cap, const tern_ip4_repr *r,
 	tern_put32(buf + 16, r->dst);
 	if (optlen)
 		memcpy(buf + TERN_IP4_HLEN, opts, optlen);
-	tern_put16(buf + 10, (uint16_t)~tern_csum_hdr(buf, hlen));
+	tern_put16(buf + 10, tern_csum(buf, hlen));
 	return hlen;
 }
 

@@ -50,15 +50,29 @@ uint64_t tern_csum_add(uint64_t acc, const void *data, size_t len);
  * tern_csum_add(acc, src, len) would: one pass over the bytes for both. */
 uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold an accumulator to 16 bits (not complemented). */
-uint16_t tern_csum_fold(uint64_t acc);
-/* fold(add(0, hdr, len)) for a header of len bytes, a multiple of 4 up to
- * 60 (an IPv4 or TCP header): a short loop without the general one's
- * tail handling, for the two IPv4 header sums every packet costs. */
-uint16_t tern_csum_hdr(const void *hdr, size_t len);
+static inline uint16_t tern_csum_fold(uint64_t acc)
+{
+	/* inline: every header sum ends here, from several files */
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	return (uint16_t)acc;
+}
 /* The checksum field value for data: ~fold(add(0, data)). */
 uint16_t tern_csum(const void *data, size_t len);
+/* tern_csum_fold(tern_csum_add(0, data, len)), with less work: a header
+ * verifies when this is 0xffff. */
+uint16_t tern_csum_sum(const void *data, size_t len);
 /* Accumulator holding the IPv4 pseudo-header (RFC 9293 3.1, RFC 768). */
-uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
+static inline uint64_t tern_csum_pseudo4(uint32_t src, uint32_t dst, uint8_t proto,
+					 uint16_t len)
+{
+	/* RFC 9293 3.1 / RFC 768: src, dst, a zero byte with the protocol,
+	 * and the transport length, as 16-bit words (inline: one a segment). */
+	return (uint64_t)(src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu) + proto +
+	       len;
+}
 /* RFC 1624 eqn. 3: new checksum field after a 16-bit word changes from
  * old_word to new_word; equals a full recomputation. */
 uint16_t tern_csum_update16(uint16_t csum, uint16_t old_word, uint16_t new_word);
