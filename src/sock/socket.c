@@ -21,10 +21,11 @@ static int socket_new(tern_stack *st, enum tern_sock_kind kind, tern_socket **ou
 	memset(s, 0, sizeof *s);
 	s->st = st;
 	s->kind = kind;
-	s->rcvbuf = st->cfg.udp_rcvq_max;
 	s->udp_csum = true;
 	if (kind == TERN_SOCK_TCP)
 		tern_tcp_knobs_default(st, &s->knobs);
+	else
+		s->rcvbuf = st->cfg.udp_rcvq_max;
 	st->nsockets++;
 	s->next = st->sockets;
 	if (s->next)

@@ -52,18 +52,24 @@ struct tern_socket {
 	bool in_port_table;           /* TCP: in the bound-port table */
 	tern_socket_cb cb;
 	void *cb_ctx;
-	struct tern_socket *hnext;    /* UDP port-table chain */
+	struct tern_socket *hnext;    /* port-table chain (UDP's or TCP's) */
 	struct tern_socket *next, **pprev; /* the stack's list of all sockets */
 
-	/* UDP */
-	tern_pkt *rq_head, *rq_tail;  /* received datagrams, oldest first */
-	uint32_t rq_bytes, rcvbuf;
-
-	/* TCP */
-	struct tern_tcb *tcb;         /* the connection, once there is one */
-	tern_tcp_knobs knobs;
-	uint32_t backlog;
-	tern_listen_q *lq;            /* while listening */
+	/* A socket is one transport's for life (kind): the fields of the
+	 * other share its storage (issue 4: lean connections), so only code
+	 * that has checked kind touches them. */
+	union {
+		struct {  /* UDP */
+			tern_pkt *rq_head, *rq_tail;  /* received datagrams, oldest first */
+			uint32_t rq_bytes, rcvbuf;
+		};
+		struct {  /* TCP */
+			struct tern_tcb *tcb;         /* the connection, once there is one */
+			tern_tcp_knobs knobs;
+			uint32_t backlog;
+			tern_listen_q *lq;            /* while listening */
+		};
+	};
 };
 
 /* Would binding self to addr:port (addr 0 = any) clash with a socket of

@@ -474,7 +474,9 @@ int tern_socket_abort(tern_socket *s)
 {
 	if (!s)
 		return TERN_EINVAL;
-	tern_tcb *tcb = s->kind == TERN_SOCK_TCP ? s->tcb : NULL;
+	if (s->kind != TERN_SOCK_TCP)
+		return tern_socket_close(s);
+	tern_tcb *tcb = s->tcb;
 	s->tcb = NULL;
 	if (tcb && (tcb->state == TERN_TCP_CLOSED || tcb->state == TERN_TCP_TIME_WAIT))
 		tern_tcb_release(tcb);
