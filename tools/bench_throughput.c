@@ -90,7 +90,8 @@ static bool xfer_recv(struct xfer *x)
 			break;
 		if (n == 0)
 			x->eof = true;
-		bench_hash_update_timed(&x->hash, at, (size_t)n);
+		if (n > 0)
+			bench_hash_update_timed(&x->hash, at, (size_t)n);
 		if (x->zero_copy && n > 0)
 			tern_socket_recv_done(x->srv, (size_t)n);
 		x->received += (uint64_t)n;
