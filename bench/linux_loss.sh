@@ -2,24 +2,33 @@
 # linux_loss.sh - the TUN half of loss-goodput (docs/BENCHMARKS.md): Linux's
 # TCP under the same impairments as tern's simulator cases, applied by tern's
 # fault injector on a TUN relay (bench/tun_relay.c) between two network
-# namespaces: random loss P in both directions and 20 ms each way (RTT 40 ms).
-# For each loss rate, CUBIC and Reno (TCP_CONGESTION on the sender's socket),
-# SACK on and off (per-namespace sysctls), one transfer of a random file from
-# namespace A to B with socat; and tern (tern cat: CUBIC, SACK) sending the
-# same file to Linux through tern cat's own fault injector with the same
-# loss and delay. The receiver (socat) hashes what arrives (sha256, compared
-# with the file's); the goodput is bytes over the time from the sender's
-# start to the receiver's EOF. Prints one JSON line per case, with the Mathis
-# model's prediction for the same path as in tools/bench_loss.c.
+# namespaces, 20 ms each way (RTT 40 ms), and either random loss P in both
+# directions or the shallow buffer: no random loss, a 100 Mbit/s bottleneck
+# each way with a drop-tail queue of 33 packets (0.1 BDP, as
+# tools/bench_loss.c's shallow-buffer case). For each case, CUBIC and Reno
+# (TCP_CONGESTION on the sender's socket), SACK on and off (per-namespace
+# sysctls), one transfer of a random file from namespace A to B with socat;
+# and tern (tern cat --cc, --no-sack) sending the same file to Linux through
+# tern cat's own fault injector with the same loss, delay and bottleneck
+# (there the injector sits in tern's process above its TUN, so the
+# bottleneck is on tern's side of the TUN). The receiver (socat) hashes what
+# arrives (sha256, compared with the file's); the goodput is bytes over the
+# time from the sender's start to the receiver's EOF. Prints one JSON line
+# per transfer, with the model's prediction for the same path as
+# tools/bench_loss.c computes it (Mathis for random loss, the sawtooth for
+# the shallow buffer).
 #
-# Usage: bench/linux_loss.sh [BUILD_DIR [SECONDS]] (root; BUILD_DIR holds
-# libtern.a, default build; SECONDS sizes each transfer to about that long
-# at the model's rate, default 60). Exits 77 (skipped) when not root.
+# Usage: bench/linux_loss.sh [BUILD_DIR [SECONDS [CASES]]] (root; BUILD_DIR
+# holds libtern.a and tern, default build; SECONDS sizes each transfer to
+# about that long at the model's rate, at most 384 MiB, default 60; CASES is
+# "all" (default), "loss" or "shallow"). Exits 77 (skipped) when not root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build=${1:-$root/build}
 secs=${2:-60}
+cases=${3:-all}
+case $cases in all | loss | shallow) ;; *) echo "CASES: all, loss or shallow" >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "SKIPPED: needs root (network namespaces, TUN)"; exit 77; }
 for t in socat python3 sha256sum ip; do
 	command -v $t >/dev/null || { echo "SKIPPED: no $t"; exit 77; }
@@ -41,15 +50,45 @@ ip netns add $nsa
 ip netns add $nsb
 ip -n $nsa link set lo up
 ip -n $nsb link set lo up
-head -c $((160 << 20)) /dev/urandom >"$tmp/payload"
+head -c $((384 << 20)) /dev/urandom >"$tmp/payload"
 
 # The Mathis model as tools/bench_loss.c computes it: Mbit/s.
 mathis() { python3 -c "import math,sys; p=float(sys.argv[1]); rtt=0.04012; \
 print(min(1448*8/rtt*math.sqrt(1.5/p), 1e8*1448/1500)/1e6)" "$1"; }
 
-# Start the relay with loss $1 and put its ends in the namespaces.
+# The shallow-buffer sawtooth as tools/bench_loss.c's util() integrates it:
+# Mbit/s for CUBIC ($1 = cubic) or Reno, queue $2 packets behind the one
+# being serialised, 100 Mbit/s, 20 ms each way.
+sawtooth() { python3 -c "import sys
+rtt0=0.04+1500*8/1e8; cap=1e8*1448/1500/1e6; bdp=rtt0*1e8/8/1500
+cubic=sys.argv[1]=='cubic'; wmax=bdp+int(sys.argv[2])+1; beta=0.7 if cubic else 0.5
+alpha=3*(1-beta)/(1+beta) if cubic else 1; k=(wmax*(1-beta)/0.4)**(1/3)
+w=beta*wmax; west=w; t=0; dt=rtt0/64; busy=0
+while w<wmax and t<3600:
+    rtt=rtt0*w/bdp if w>bdp else rtt0; d=t+rtt-k
+    busy+=(w/bdp if w<bdp else 1)*dt; west+=alpha*dt/rtt
+    wc=0.4*d*d*d+wmax; w=wc if cubic and wc>west else west; t+=dt
+print(busy/t*cap)" "$1" "$2"; }
+
+# The model for loss $1 (0: the shallow buffer, queue 33) and congestion
+# control $2, and its name.
+model() { if [ "$1" = 0 ]; then sawtooth "$2" 33; else mathis "$1"; fi; }
+model_name() {
+	if [ "$1" != 0 ]; then echo "Mathis model"
+	elif [ "$2" = cubic ]; then echo "sawtooth model (CUBIC)"
+	else echo "sawtooth model (Reno)"; fi
+}
+
+# The bottleneck arguments for loss $1: the relay's RATE_MBITS QUEUE_PKTS,
+# or tern cat's options.
+relay_bneck() { if [ "$1" = 0 ]; then echo "100 33"; fi; }
+tern_bneck() { if [ "$1" = 0 ]; then echo "--rate 100 --queue 33"; fi; }
+
+# Start the relay with loss $1 (0: the shallow buffer's bottleneck instead)
+# and put its ends in the namespaces.
 relay_up() {
-	"$tmp/tun_relay" lga0 lgb0 "$1" 20 1 >"$tmp/relay.out" &
+	# shellcheck disable=SC2046 # two words or none
+	"$tmp/tun_relay" lga0 lgb0 "$1" 20 1 $(relay_bneck "$1") >"$tmp/relay.out" &
 	relay_pid=$!
 	for _ in $(seq 50); do grep -q ready "$tmp/relay.out" 2>/dev/null && break; sleep 0.1; done
 	ip link set lga0 netns $nsa
@@ -92,17 +131,22 @@ report() {
 size=int(sys.argv[1]); t0=float(open(sys.argv[2]).read()); t1=float(open(sys.argv[3]).read())
 loss=float(sys.argv[4]); model=float(sys.argv[5]); mbps=size*8/(t1-t0)/1e6
 r={'name':'loss-goodput-tun','unit':'Mbit/s','stack':sys.argv[6],
- 'goodput':round(mbps,4),'model':round(model,4),'model_name':'Mathis model',
- 'ratio':round(mbps/model,4),'case':'loss-%g%%'%(loss*100),'cc':sys.argv[7],
+ 'goodput':round(mbps,4),'model':round(model,4),'model_name':sys.argv[12],
+ 'ratio':round(mbps/model,4),
+ 'case':'loss-%g%%'%(loss*100) if loss else 'shallow-buffer','cc':sys.argv[7],
  'sack':'on' if sys.argv[8]=='1' else 'off','loss':loss,'bytes':size,
  'seconds':round(t1-t0,3),'ping_rtt_ms':float(sys.argv[10] or 'nan'),
  'hash':'ok' if sys.argv[9]=='ok' else 'MISMATCH'}
+if not loss:
+    r.update(rate_mbps=100,queue_pkts=33)
 if sys.argv[11]:
     relay=json.loads(open(sys.argv[11]).read().split()[1])
     r['relay_passed']=relay['passed']; r['relay_lost']=relay['lost']
+    r['relay_queue_drops']=relay['queue_drops']
 print(json.dumps(r))" \
-		"$(stat -c %s "$tmp/send")" "$tmp/t0" "$tmp/t1" "$4" "$(mathis "$4")" "$1" "$2" "$3" \
-		"$([ "$want" = "$got" ] && echo ok || echo bad)" "${5:-}" "${6:-}"
+		"$(stat -c %s "$tmp/send")" "$tmp/t0" "$tmp/t1" "$4" "$(model "$4" "$2")" "$1" "$2" "$3" \
+		"$([ "$want" = "$got" ] && echo ok || echo bad)" "${5:-}" "${6:-}" \
+		"$(model_name "$4" "$2")"
 }
 
 # Average ping RTT from namespace $1 to $2, in ms ("" when none came back).
@@ -126,28 +170,51 @@ linux_one() {
 	report linux "$2" "$3" "$1" "$rtt" "$tmp/relay.out"
 }
 
-# tern (CUBIC, SACK: tern cat's defaults) to Linux through tern cat's own
-# fault injector, with the same loss and delay: loss $1.
+# tern to Linux through tern cat's own fault injector, with the same loss,
+# delay and bottleneck: loss $1 (0: the shallow buffer), congestion control
+# $2 (cubic or newreno), SACK $3 (1 or 0). The Linux receiver offers SACK;
+# --no-sack keeps tern from using it.
 tern_one() {
-	local rtt
+	local nosack=
+	[ "$3" = 0 ] && nosack=--no-sack
 	ip netns exec $nsb sysctl -qw net.ipv4.tcp_sack=1
 	# --no-offload: with TUN offloads the injector would see 64 KiB
-	# super-segments, one loss costing ~45 segments, and far fewer events
-	transfer $nsb ip netns exec $nsb "$build/tern" cat --tun lgt0 --no-offload \
+	# super-segments, one loss costing ~45 segments, and far fewer events;
+	# and the bottleneck's queue would hold 33 of them, not of 1500 bytes.
+	# --sndbuf 4 MiB, Linux's tcp_wmem maximum: tern cat's 256 KiB would
+	# bound the window below the shallow case's BDP + queue (530 KB)
+	# shellcheck disable=SC2046,SC2086 # options of one word each, or none
+	transfer $nsb ip netns exec $nsb "$build/tern" cat --tun lgt0 --no-offload --sndbuf 4194304 \
 		--addr 10.77.9.2/24 --peer 10.77.9.1/24 --loss "$1" --delay 20 --seed 1 \
-		10.77.9.1 5001
-	report tern cubic 1 "$1" ""
+		$(tern_bneck "$1") --cc "$2" $nosack 10.77.9.1 5001
+	report tern "$2" "$3" "$1" ""
 }
 
-for loss in 0.001 0.01 0.05; do
+# One case, loss $1 (0: the shallow buffer): tern with both congestion
+# controls, SACK on and off, then Linux's CUBIC and Reno, SACK on and off.
+one_case() {
+	local size cc sack
 	# about $secs seconds at the model's rate (Linux runs near it)
-	size=$(python3 -c "import sys; print(min(int(float(sys.argv[1])*1e6/8*int(sys.argv[2])), 160<<20))" \
-		"$(mathis $loss)" "$secs")
+	size=$(python3 -c "import sys; print(min(int(float(sys.argv[1])*1e6/8*int(sys.argv[2])), 384<<20))" \
+		"$(model "$1" reno)" "$secs")
 	head -c "$size" "$tmp/payload" >"$tmp/send"
-	tern_one "$loss"
-	for cc in cubic reno; do
+	for cc in cubic newreno; do
 		for sack in 1 0; do
-			linux_one "$loss" "$cc" "$sack"
+			tern_one "$1" "$cc" "$sack"
 		done
 	done
-done
+	for cc in cubic reno; do
+		for sack in 1 0; do
+			linux_one "$1" "$cc" "$sack"
+		done
+	done
+}
+
+if [ "$cases" != loss ]; then
+	one_case 0
+fi
+if [ "$cases" != shallow ]; then
+	for loss in 0.001 0.01 0.05; do
+		one_case "$loss"
+	done
+fi

@@ -5,18 +5,24 @@
  * the fault injector to TUN B; every packet read from TUN B travels up
  * through it to TUN A. The injector drops with probability LOSS and holds
  * each packet DELAY_MS, in both directions, from its own seeded PRNG, as
- * tern up --loss --delay does to tern's own traffic.
+ * tern up --loss --delay does to tern's own traffic; given RATE_MBITS it is
+ * also a bottleneck of that rate with a drop-tail queue of QUEUE_PKTS
+ * packets (0: the injector's default) in each direction, as --rate and
+ * --queue make it.
  *
- * Usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED. It opens both devices,
+ * Usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED [RATE_MBITS QUEUE_PKTS].
+ * It opens both devices,
  * prints "ready" and relays until SIGINT/SIGTERM, then prints the
  * injector's counters as one JSON line. The caller moves the devices into
  * their namespaces and configures them (bench/linux_loss.sh).
  */
+#define _GNU_SOURCE /* ppoll */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "tern/dev.h"
 #include "tern/host.h"
@@ -41,17 +47,26 @@ static void from_fault(void *ctx, const uint8_t *pkt, size_t len, tern_time now)
 	tern_dev_transmit(ctx, pkt, len, now);
 }
 
+/* How long to wait for a packet: until the injector's next deadline, to
+ * the microsecond (at 100 Mbit/s a 1500-byte packet takes 120 us, so a
+ * wait rounded up to milliseconds would release the bottleneck's packets
+ * in bursts), or 100 ms when nothing is held. */
+static struct timespec relay_wait(tern_time now, tern_time next)
+{
+	tern_time us = next == TERN_TIME_NEVER ? 100000 : next <= now ? 0 : next - now;
+
+	return (struct timespec){(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+}
+
 static int relay(tern_dev *a, tern_dev *b, tern_dev *fault)
 {
 	struct pollfd pfd[2] = {{tern_tun_fd(a), POLLIN, 0}, {tern_tun_fd(b), POLLIN, 0}};
 
 	while (!stop) {
-		tern_time now = tern_host_now(), next = tern_dev_poll(fault, now);
-		int ms = next == TERN_TIME_NEVER ? 100
-		         : next <= now         ? 0
-		                               : (int)((next - now + 999) / 1000);
+		tern_time now = tern_host_now();
+		struct timespec ts = relay_wait(now, tern_dev_poll(fault, now));
 
-		if (poll(pfd, 2, ms) < 0 && errno != EINTR)
+		if (ppoll(pfd, 2, &ts, NULL) < 0 && errno != EINTR)
 			return -1;
 		now = tern_host_now();
 		if (pfd[0].revents & POLLIN)
@@ -70,9 +85,14 @@ int main(int argc, char **argv)
 	tern_fault_config fc = {0};
 	tern_fault_stats st;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED\n");
+	if (argc != 6 && argc != 8) {
+		fprintf(stderr,
+		        "usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED [RATE_MBITS QUEUE_PKTS]\n");
 		return 2;
+	}
+	if (argc == 8) {
+		fc.rate_bps = (uint64_t)(atof(argv[6]) * 1e6 + 0.5);
+		fc.queue_pkts = (uint32_t)strtoul(argv[7], NULL, 10);
 	}
 	fc.loss = atof(argv[3]);
 	fc.delay = (tern_time)(atof(argv[4]) * 1000);
@@ -94,8 +114,9 @@ int main(int argc, char **argv)
 	if (relay(a, b, fault))
 		return 1;
 	tern_fault_stats_get(fault, &st);
-	printf("{\"passed\":%llu,\"lost\":%llu,\"delayed\":%llu}\n", (unsigned long long)st.passed,
-	       (unsigned long long)st.lost, (unsigned long long)st.delayed);
+	printf("{\"passed\":%llu,\"lost\":%llu,\"delayed\":%llu,\"queue_drops\":%llu}\n",
+	       (unsigned long long)st.passed, (unsigned long long)st.lost,
+	       (unsigned long long)st.delayed, (unsigned long long)st.queue_drops);
 	tern_dev_del(fault);
 	tern_dev_del(a);
 	tern_dev_del(b);

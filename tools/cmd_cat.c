@@ -29,12 +29,13 @@
 #define CAT_BATCH  16
 #define CAT_SNDBUF (256 * 1024)
 
-enum { OPT_LISTEN = 'l', OPT_VERBOSE = 'v', OPT_HELP = 'h' };
+enum { OPT_LISTEN = 'l', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_SNDBUF = 0x2000 };
 
 static const struct option cat_long_opts[] = {
     TUN_STACK_LONG_OPTS,
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"sndbuf", required_argument, NULL, OPT_SNDBUF},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -44,7 +45,9 @@ static const char cat_usage[] =
     "  netcat over tern: copies stdin to a TCP connection and the connection to\n"
     "  stdout; at the end of stdin it sends FIN, then reads until the peer's FIN\n"
     "  -l, --listen PORT accept one connection on PORT instead of connecting\n"
-    "  -v, --verbose   say on stderr when listening, connected and done\n" TUN_STACK_USAGE
+    "  -v, --verbose   say on stderr when listening, connected and done\n"
+    "  --sndbuf BYTES  TCP send buffer, 1024..67108864 [262144]: it bounds the\n"
+    "                  window, so a path's BDP needs at least that much\n" TUN_STACK_USAGE
     "exit: 0 both directions done, 1 connection or I/O error, 2 bad arguments\n";
 
 /* One direction's staging area: data[off, off + len) is waiting. */
@@ -71,6 +74,7 @@ typedef struct cat {
 	int ep;
 	cat_fd in, out;
 	cat_buf tx, rx;
+	uint32_t sndbuf;      /* --sndbuf */
 	bool established, in_eof, shut, rx_eof, done, more;
 	int status; /* exit status once done */
 } cat;
@@ -89,6 +93,7 @@ static bool parse_port(const char *s, uint16_t *out)
 static int cat_opt(cat *c, int opt, char **argv)
 {
 	tun_stack_opts *o = &c->ts.o;
+	uint64_t v;
 	if (opt >= TUN_OPT_BASE && opt < TUN_OPT_END)
 		return tun_stack_opt(o, opt, optarg);
 	switch (opt) {
@@ -99,6 +104,12 @@ static int cat_opt(cat *c, int opt, char **argv)
 		return 0;
 	case OPT_VERBOSE:
 		c->verbose = true;
+		return 0;
+	case OPT_SNDBUF:
+		if (!tun_stack_parse_u64(optarg, 64u << 20, &v) || v < 1024)
+			return tun_stack_bad(o, "--sndbuf '%s': expected bytes 1024..67108864",
+			                     optarg);
+		c->sndbuf = (uint32_t)v;
 		return 0;
 	case ':':
 		return tun_stack_bad(o, "option '%s' needs a value", argv[optind - 1]);
@@ -132,6 +143,7 @@ static int cat_parse(cat *c, int argc, char **argv)
 {
 	int opt, rc;
 	tun_stack_opts_init(&c->ts.o, CAT_PROG);
+	c->sndbuf = CAT_SNDBUF;
 	opterr = 0;
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":l:vh", cat_long_opts, NULL)) != -1) {
@@ -236,7 +248,9 @@ static int cat_start(cat *c)
 	tern_socket **s = c->listen ? &c->lst : &c->conn;
 	int rc = tern_tcp_open(st, s);
 	if (rc == 0)
-		rc = tern_socket_setopt(*s, TERN_SO_SNDBUF, CAT_SNDBUF);
+		rc = tern_socket_setopt(*s, TERN_SO_SNDBUF, (int)c->sndbuf);
+	if (rc == 0)
+		rc = tun_stack_socket_init(&c->ts.o, *s);
 	if (rc < 0)
 		return rc;
 	if (c->listen) {

@@ -119,7 +119,7 @@ static int open_smsc(up_run *r, svc_env *env)
 static int open_services(up_run *r)
 {
 	char what[64];
-	svc_env env = {.http_root_fd = -1};
+	svc_env env = {.http_root_fd = -1, .cc = r->ts.o.cc};
 	if (!r->o.services)
 		return 0;
 	r->root_fd = open(r->o.http_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -34,6 +34,7 @@ struct tern_smsc;
 typedef struct svc_env {
 	int http_root_fd;       /* directory the HTTP service serves (O_PATH is enough) */
 	struct tern_smsc *smsc; /* the SMPP message centre (svc_smpp.h), when it runs */
+	const char *cc;         /* congestion control for every listener, NULL: default */
 	svc_host *host;         /* filled by svc_host_new: for svc_host_wake */
 } svc_env;
 

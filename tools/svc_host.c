@@ -265,6 +265,7 @@ int svc_host_listen(svc_host *h, const svc_ops *ops, uint16_t port)
 		return rc;
 	if ((ops->sndbuf &&
 	     (rc = tern_socket_setopt(l->s, TERN_SO_SNDBUF, (int)ops->sndbuf)) < 0) ||
+	    (h->env.cc && (rc = tern_socket_set_cc(l->s, h->env.cc)) < 0) ||
 	    (rc = tern_socket_bind(l->s, &local)) < 0 ||
 	    (rc = tern_socket_listen(l->s, SVC_BACKLOG)) < 0) {
 		tern_socket_close(l->s);

@@ -66,6 +66,35 @@ static int opt_prob(tun_stack_opts *o, const char *name, const char *arg, double
 	return 0;
 }
 
+/* Mbit/s as a double, so a slow bottleneck (0.5) can be had too. */
+static int opt_rate(tun_stack_opts *o, const char *arg)
+{
+	double mbits;
+	if (!tun_stack_parse_double(arg, 0.001, 100000.0, &mbits))
+		return tun_stack_bad(o, "--rate '%s': expected Mbit/s 0.001..100000", arg);
+	o->fault.rate_bps = (uint64_t)(mbits * 1e6 + 0.5);
+	o->faulty = true;
+	return 0;
+}
+
+static int opt_queue(tun_stack_opts *o, const char *arg)
+{
+	uint64_t v;
+	if (!tun_stack_parse_u64(arg, TERN_FAULT_QUEUE_MAX, &v) || v < 1)
+		return tun_stack_bad(o, "--queue '%s': expected packets 1..%u", arg,
+		                     TERN_FAULT_QUEUE_MAX);
+	o->fault.queue_pkts = (uint32_t)v;
+	return 0;
+}
+
+static int opt_cc(tun_stack_opts *o, const char *arg)
+{
+	if (!*arg || strlen(arg) > 15)
+		return tun_stack_bad(o, "--cc '%s': expected a name such as cubic or newreno", arg);
+	o->cc = arg;
+	return 0;
+}
+
 static int opt_addr(tun_stack_opts *o, const char *name, const char *arg, uint32_t *addr,
                     uint8_t *prefix, bool *have)
 {
@@ -158,6 +187,15 @@ int tun_stack_opt(tun_stack_opts *o, int c, const char *arg)
 		return opt_prob(o, "reorder", arg, &o->fault.reorder);
 	case TUN_OPT_CORRUPT:
 		return opt_prob(o, "corrupt", arg, &o->fault.corrupt);
+	case TUN_OPT_RATE:
+		return opt_rate(o, arg);
+	case TUN_OPT_QUEUE:
+		return opt_queue(o, arg);
+	case TUN_OPT_CC:
+		return opt_cc(o, arg);
+	case TUN_OPT_NO_SACK:
+		o->no_sack = true;
+		return 0;
 	default:
 		return opt_number(o, c, arg);
 	}
@@ -172,6 +210,8 @@ int tun_stack_check(const tun_stack_opts *o)
 	if (!o->have_addr || !o->have_peer)
 		return tun_stack_bad(o, "--addr and --peer are required (try '%s --help')",
 		                     o->prog);
+	if (o->fault.queue_pkts && !o->fault.rate_bps)
+		return tun_stack_bad(o, "--queue needs --rate (a queue fills only behind a rate)");
 	if (o->addr == o->peer)
 		return tun_stack_bad(o, "--addr and --peer are both %s",
 		                     tern_ip4_to_str(o->addr, a));
@@ -287,6 +327,29 @@ static int open_stack(tun_stack *ts)
 	return 0;
 }
 
+int tun_stack_socket_init(const tun_stack_opts *o, tern_socket *s)
+{
+	return o->cc ? tern_socket_set_cc(s, o->cc) : 0;
+}
+
+/* An unknown --cc is reported at start, not at the first connection:
+ * a throwaway socket asks the stack whether it knows the name. */
+static int check_cc(tun_stack *ts)
+{
+	tern_socket *s;
+	int rc;
+	if (!ts->o.cc)
+		return 0;
+	if ((rc = tern_tcp_open(ts->st, &s)) < 0)
+		return tun_stack_fail(ts, "cannot open a TCP socket", rc);
+	rc = tun_stack_socket_init(&ts->o, s);
+	tern_socket_close(s);
+	if (rc == TERN_ENOENT)
+		return tun_stack_bad(&ts->o, "--cc '%s': no such congestion control (cubic, newreno)",
+		                     ts->o.cc);
+	return rc < 0 ? tun_stack_fail(ts, "--cc", rc) : 0;
+}
+
 static int open_loop(tun_stack *ts)
 {
 	int rc = tern_loop_new(ts->st, ts->top, &ts->loop);
@@ -300,10 +363,11 @@ int tun_stack_open(tun_stack *ts)
 	int rc = tern_host_config_init(&ts->cfg);
 	if (rc < 0)
 		return tun_stack_fail(ts, "no entropy from getrandom", rc);
+	ts->cfg.tcp_no_sack = ts->o.no_sack;
 	if (ts->hooks.configure)
 		ts->hooks.configure(ts->hooks.ctx, &ts->cfg);
 	if ((rc = open_tun(ts)) || (rc = open_middleware(ts)) || (rc = open_stack(ts)) ||
-	    (rc = open_loop(ts)))
+	    (rc = check_cc(ts)) || (rc = open_loop(ts)))
 		return rc;
 	return 0;
 }
@@ -334,8 +398,10 @@ void tun_stack_print_stats(const tun_stack *ts)
 		tern_fault_stats_get(ts->fault, &fs);
 		fprintf(stderr,
 		        "fault passed %" PRIu64 " lost %" PRIu64 " duplicated %" PRIu64
-		        " reordered %" PRIu64 " corrupted %" PRIu64 " delayed %" PRIu64 "\n",
-		        fs.passed, fs.lost, fs.duplicated, fs.reordered, fs.corrupted, fs.delayed);
+		        " reordered %" PRIu64 " corrupted %" PRIu64 " delayed %" PRIu64
+		        " queue_drops %" PRIu64 "\n",
+		        fs.passed, fs.lost, fs.duplicated, fs.reordered, fs.corrupted, fs.delayed,
+		        fs.queue_drops);
 	}
 }
 

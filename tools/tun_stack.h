@@ -1,6 +1,6 @@
 /* tun_stack.h - what the TUN commands (`tern cat`, `tern up`) share: the
- * device options (--tun, --addr, --peer, --mtu, --pcap, the fault options and
- * --stats), and building the chain stack -> [fault] -> [pcap tap] -> TUN with
+ * device options (--tun, --addr, --peer, --mtu, --pcap, the fault options,
+ * --stats, and TCP's --cc and --no-sack), and building the chain stack -> [fault] -> [pcap tap] -> TUN with
  * an event loop, then taking it down again.
  *
  * Option values are numbered from TUN_OPT_BASE so a command can mix them
@@ -32,6 +32,10 @@ enum {
 	TUN_OPT_TRACE,
 	TUN_OPT_NO_OFFLOAD,
 	TUN_OPT_IO_THREADS,
+	TUN_OPT_RATE,
+	TUN_OPT_QUEUE,
+	TUN_OPT_CC,
+	TUN_OPT_NO_SACK,
 	TUN_OPT_END,
 };
 
@@ -51,7 +55,11 @@ enum {
 	{"stats", no_argument, NULL, TUN_OPT_STATS},           \
 	{"trace", required_argument, NULL, TUN_OPT_TRACE},     \
 	{"no-offload", no_argument, NULL, TUN_OPT_NO_OFFLOAD}, \
-	{"io-threads", required_argument, NULL, TUN_OPT_IO_THREADS}
+	{"io-threads", required_argument, NULL, TUN_OPT_IO_THREADS}, \
+	{"rate", required_argument, NULL, TUN_OPT_RATE},       \
+	{"queue", required_argument, NULL, TUN_OPT_QUEUE},     \
+	{"cc", required_argument, NULL, TUN_OPT_CC},           \
+	{"no-sack", no_argument, NULL, TUN_OPT_NO_SACK}
 /* clang-format on */
 
 /* The short forms, for a getopt_long option string. */
@@ -68,7 +76,14 @@ enum {
 	"  --loss P, --dup P, --reorder P, --corrupt P\n"                                          \
 	"                  fault probabilities, 0..1, each direction\n"                            \
 	"  --delay MS      extra delay each direction, 0..60000 ms\n"                              \
+	"  --rate MBITS    bottleneck rate each direction, Mbit/s (0.001..100000);\n"              \
+	"                  packets queue behind it and are serialised at that rate\n"             \
+	"  --queue PKTS    the bottleneck's drop-tail queue, packets waiting behind\n"            \
+	"                  the one being sent, 1..65536 [1000]; needs --rate (with\n"             \
+	"                  offloads a packet may be a 64 KiB segment: --no-offload)\n"             \
 	"  --seed N        fault injector seed [random]\n"                                         \
+	"  --cc NAME       TCP congestion control: cubic or newreno [cubic]\n"                     \
+	"  --no-sack       do not offer or accept SACK (RFC 2018)\n"                               \
 	"  --stats         print counters to stderr on exit\n"                                     \
 	"  --trace FILE    write TCP's events as JSON lines (docs/TRACE.md)\n"                  \
 	"  --no-offload    plain TUN: no virtio-net header, no 64 KiB segments\n"               \
@@ -89,10 +104,11 @@ enum {
 typedef struct tun_stack_opts {
 	const char *prog; /* "tern cat": the prefix of every message */
 	const char *tun, *pcap, *trace;
+	const char *cc; /* --cc, NULL: the stack's default */
 	uint32_t addr, peer, mtu;
 	unsigned io_threads; /* 0 or 1: a writer thread for the TUN device */
 	uint8_t prefix, peer_prefix;
-	bool have_addr, have_peer, faulty, seeded, stats, no_offload;
+	bool have_addr, have_peer, faulty, seeded, stats, no_offload, no_sack;
 	tern_fault_config fault;
 } tun_stack_opts;
 
@@ -135,7 +151,8 @@ int tun_stack_opt_id(int c);
  * after printing why the value is invalid. */
 int tun_stack_opt(tun_stack_opts *o, int c, const char *arg);
 
-/* After parsing: --addr and --peer given and consistent. Returns 0 or 2. */
+/* After parsing: --addr and --peer given and consistent, --queue only
+ * with --rate. Returns 0 or 2. */
 int tun_stack_check(const tun_stack_opts *o);
 
 /* Print "<prog>: <fmt...>" on stderr; returns 2 (invalid arguments). */
@@ -156,6 +173,11 @@ int tun_stack_fail(const tun_stack *ts, const char *what, int rc);
  * ts->hooks, if any) must be filled. Returns 0, or 1 after printing what
  * failed. */
 int tun_stack_open(tun_stack *ts);
+
+/* Give a TCP socket the options' per-socket settings (--cc): every TCP
+ * socket a command opens goes through here (accepted ones inherit them
+ * from their listener). Returns 0 or a TERN_E* code. */
+int tun_stack_socket_init(const tun_stack_opts *o, tern_socket *s);
 
 /* Print the counters (the hook's, and fault statistics) on stderr. */
 void tun_stack_print_stats(const tun_stack *ts);

@@ -75,20 +75,49 @@ int tern_pcap_tap_new(const tern_allocator *a, tern_dev *lower,
  * Applies loss, duplication, reordering, corruption and delay to packets in
  * both directions, each with its own probability, from its own seeded PRNG
  * (so a run is repeatable). Reordering holds a packet back by reorder_delay
- * so that later ones overtake it. Probabilities are 0.0 .. 1.0. */
+ * so that later ones overtake it. Probabilities are 0.0 .. 1.0.
+ *
+ * With rate_bps a bottleneck comes first, in each direction on its own, as
+ * the simulator's link has (include/tern/sim.h): a packet is serialised at
+ * rate_bps behind those before it (it leaves at max(now, the previous
+ * one's departure) + len * 8 / rate_bps, rounded up to a microsecond), or,
+ * when queue_pkts packets already wait behind the one being serialised, is
+ * dropped at the tail and counted in queue_drops. A packet that gets in is
+ * then lost, duplicated, corrupted or reordered as on the wire after the
+ * bottleneck (so a packet lost at random has still used the link's time),
+ * and held delay (or reorder_delay) from its departure. Time is only what
+ * the callers pass in: the bottleneck reads no clock. */
 typedef struct tern_fault_config {
 	double loss, dup, reorder, corrupt;
 	tern_time delay;          /* fixed extra delay, each direction */
 	tern_time reorder_delay;  /* [delay + 10 ms] hold time of reordered packets */
 	uint64_t seed;
+	uint64_t rate_bps;        /* [0 = none] bottleneck rate, bit/s, each direction */
+	uint32_t queue_pkts;      /* packets that may wait behind the one being
+	                             serialised, each direction, at most
+	                             TERN_FAULT_QUEUE_MAX; [0 = 1000, Linux's
+	                             default txqueuelen] with a rate, ignored
+	                             without one */
 } tern_fault_config;
 
+/* The largest queue_pkts: a queue of that many costs 2 x 8 bytes each. */
+#define TERN_FAULT_QUEUE_MAX 65536u
+#define TERN_FAULT_QUEUE_DEFAULT 1000u
+
+/* "queue_drops" are packets the bottleneck's full queue refused (no other
+ * fault is drawn for them); "lost" are the random and cut losses. */
 typedef struct tern_fault_stats {
 	uint64_t passed, lost, duplicated, reordered, corrupted, delayed;
+	uint64_t queue_drops;
 } tern_fault_stats;
 
+/* Create an injector above lower, taking over lower's up sink (restored by
+ * tern_dev_del). The config is copied. Errors: TERN_EINVAL (a NULL
+ * argument, an allocator without alloc/free, a probability outside 0..1,
+ * queue_pkts above TERN_FAULT_QUEUE_MAX), TERN_ENOMEM. */
 int tern_fault_new(const tern_allocator *a, tern_dev *lower,
 		   const tern_fault_config *fc, tern_dev **out);
+/* Copy the counters to *out (all zero when d is not a fault injector). */
 void tern_fault_stats_get(const tern_dev *d, tern_fault_stats *out);
 /* Pull the cable: every packet, either way, is lost (and counted lost)
  * while now < until; packets already held still leave. 0 ends a cut.

@@ -1,16 +1,28 @@
 /*
  * fault.c - a device that loses, duplicates, reorders, corrupts and delays
  * packets in both directions, drawing every decision from its own seeded
- * PRNG so that a run repeats exactly.
+ * PRNG so that a run repeats exactly, behind an optional bottleneck (a
+ * rate and a drop-tail queue, per direction).
  *
- * Decisions are drawn per packet in a fixed order (loss, then dup, corrupt,
- * reorder); a duplicate is a copy of the packet as corrupted, held as long.
- * Losses are silent (transmit returns 0), as on a real network.
+ * The bottleneck decides first and draws nothing, so without a rate the
+ * draws are what they always were. Decisions are then drawn per packet in
+ * a fixed order (loss, then dup, corrupt, reorder); a duplicate is a copy
+ * of the packet as corrupted, held as long. Losses are silent (transmit
+ * returns 0), as on a real network.
  */
 #include "dev_int.h"
 #include "prng.h"
 
 enum { FAULT_DOWN, FAULT_UP };
+
+/* One direction's bottleneck: when the link is busy until, and a ring of
+ * the start times of the packets waiting to be serialised (the queue, as
+ * sim/link.c counts it: not the one on the wire). */
+struct fault_bneck {
+	tern_time busy_until;
+	tern_time *start; /* queue_pkts entries */
+	uint32_t head, len;
+};
 
 struct fault {
 	tern_dev dev; /* first, so a tern_dev * is the injector */
@@ -21,6 +33,8 @@ struct fault {
 	tern_pktq held[2]; /* by direction, ordered by due time */
 	tern_fault_stats st;
 	tern_time cut_until; /* everything is lost before this (a pulled cable) */
+	struct fault_bneck bn[2]; /* by direction; used when fc.rate_bps */
+	tern_time *rings;         /* both rings' storage, 2 * queue_pkts */
 };
 
 struct fault_fate {
@@ -88,36 +102,94 @@ static int fault_hold(struct fault *f, int dir, tern_pktq_node *n, bool dup)
 	return 0;
 }
 
-static int fault_handle(struct fault *f, int dir, const uint8_t *pkt, size_t len, tern_time now)
+/* Ceiling, so a packet never leaves before its last bit could have. */
+static tern_time bneck_ser_time(size_t len, uint64_t rate_bps)
 {
-	struct fault_fate x = {.lost = now < f->cut_until};
-	tern_time hold;
+	uint64_t bits = (uint64_t)len * 8u;
+
+	return (bits * 1000000u + rate_bps - 1) / rate_bps;
+}
+
+/* Forget waiting packets whose serialisation has begun by now. */
+static void bneck_expire(struct fault_bneck *b, uint32_t cap, tern_time now)
+{
+	uint32_t n = b->len;
+
+	for (uint32_t i = 0; i < n && b->start[b->head] <= now; i++) {
+		b->head = (b->head + 1) % cap;
+		b->len--;
+	}
+}
+
+/* Drop-tail: false when queue_pkts packets already wait; otherwise the
+ * packet goes behind them and *dep is when its last bit leaves. */
+static bool bneck_admit(struct fault *f, int dir, size_t len, tern_time now, tern_time *dep)
+{
+	struct fault_bneck *b = &f->bn[dir];
+	uint32_t cap = f->fc.queue_pkts;
+	tern_time start;
+
+	bneck_expire(b, cap, now);
+	if (b->len >= cap)
+		return false;
+	start = b->busy_until > now ? b->busy_until : now;
+	if (start > now) {
+		b->start[(b->head + b->len) % cap] = start;
+		b->len++;
+	}
+	b->busy_until = start + bneck_ser_time(len, f->fc.rate_bps);
+	*dep = b->busy_until;
+	return true;
+}
+
+/* A packet that left the bottleneck at dep (now without one): its fate on
+ * the wire, then held until dep plus the delay, or passed on at once. */
+static int fault_wire(struct fault *f, int dir, const uint8_t *pkt, size_t len, tern_time now,
+                      tern_time dep)
+{
+	struct fault_fate x = fault_draw(f);
+	tern_time hold, due;
 	tern_pktq_node *n;
 	int rc;
 
-	if (!x.lost)
-		x = fault_draw(f);
 	if (x.lost) {
 		f->st.lost++;
 		return 0;
 	}
 	hold = x.reorder ? f->fc.reorder_delay : f->fc.delay;
+	due = dep + hold;
 	f->st.duplicated += x.dup;
 	f->st.reordered += x.reorder;
 	f->st.delayed += !x.reorder && hold;
 	x.corrupt = x.corrupt && len > 0;
-	if (!x.corrupt && hold == 0)
+	if (!x.corrupt && due <= now)
 		return fault_emit_copies(f, dir, pkt, len, now, x.dup);
-	n = tern_pktq_node_new(&f->a, pkt, len, now + hold);
+	n = tern_pktq_node_new(&f->a, pkt, len, due);
 	if (!n)
 		return TERN_ENOMEM;
 	if (x.corrupt)
 		fault_corrupt(f, n);
-	if (hold)
+	if (due > now)
 		return fault_hold(f, dir, n, x.dup);
 	rc = fault_emit_copies(f, dir, n->data, n->len, now, x.dup);
 	tern_pktq_node_free(&f->a, n);
 	return rc;
+}
+
+/* A cut loses the packet before the bottleneck: the cable is pulled. */
+static int fault_handle(struct fault *f, int dir, const uint8_t *pkt, size_t len, tern_time now)
+{
+	tern_time dep = now;
+
+	if (now < f->cut_until) {
+		f->st.lost++;
+		return 0;
+	}
+	if (f->fc.rate_bps && !bneck_admit(f, dir, len, now, &dep)) {
+		f->st.queue_drops++;
+		return 0;
+	}
+	return fault_wire(f, dir, pkt, len, now, dep);
 }
 
 static int fault_transmit(tern_dev *d, const uint8_t *pkt, size_t len, tern_time now)
@@ -171,6 +243,8 @@ static void fault_del(tern_dev *d)
 	}
 	tern_pktq_clear(&f->held[0], &a);
 	tern_pktq_clear(&f->held[1], &a);
+	if (f->rings)
+		a.free(a.ctx, f->rings, 2u * f->fc.queue_pkts * sizeof(tern_time));
 	a.free(a.ctx, f, sizeof(*f));
 }
 
@@ -189,7 +263,25 @@ static bool fault_prob_ok(double p)
 static bool fault_config_ok(const tern_fault_config *fc)
 {
 	return fault_prob_ok(fc->loss) && fault_prob_ok(fc->dup) && fault_prob_ok(fc->reorder) &&
-	       fault_prob_ok(fc->corrupt);
+	       fault_prob_ok(fc->corrupt) && fc->queue_pkts <= TERN_FAULT_QUEUE_MAX;
+}
+
+/* Both directions' queues in one allocation; none without a rate. */
+static int fault_bneck_init(struct fault *f)
+{
+	uint32_t cap;
+
+	if (!f->fc.rate_bps)
+		return 0;
+	if (!f->fc.queue_pkts)
+		f->fc.queue_pkts = TERN_FAULT_QUEUE_DEFAULT;
+	cap = f->fc.queue_pkts;
+	f->rings = f->a.alloc(f->a.ctx, 2u * cap * sizeof(tern_time));
+	if (!f->rings)
+		return TERN_ENOMEM;
+	f->bn[0].start = f->rings;
+	f->bn[1].start = f->rings + cap;
+	return 0;
 }
 
 int tern_fault_new(const tern_allocator *a, tern_dev *lower, const tern_fault_config *fc,
@@ -204,6 +296,10 @@ int tern_fault_new(const tern_allocator *a, tern_dev *lower, const tern_fault_co
 		return TERN_ENOMEM;
 	*f = (struct fault){.lower = lower, .a = *a, .fc = *fc};
 	f->dev.ops = &fault_ops;
+	if (fault_bneck_init(f) < 0) {
+		a->free(a->ctx, f, sizeof(*f));
+		return TERN_ENOMEM;
+	}
 	if (!f->fc.reorder_delay)
 		f->fc.reorder_delay = f->fc.delay + TERN_MS(10);
 	tern_prng_seed(&f->rng, fc->seed);

@@ -46,6 +46,12 @@ expect_invalid "reorder not a number" up "${ok[@]}" --reorder lots
 expect_invalid "corrupt nan" up "${ok[@]}" --corrupt nan
 expect_invalid "negative delay" up "${ok[@]}" --delay -5
 expect_invalid "seed not a number" up "${ok[@]}" --seed 12x
+expect_invalid "rate 0" up "${ok[@]}" --rate 0
+expect_invalid "rate not a number" up "${ok[@]}" --rate fast
+expect_invalid "queue 0" up "${ok[@]}" --rate 100 --queue 0
+expect_invalid "queue over 65536" up "${ok[@]}" --rate 100 --queue 65537
+expect_invalid "queue without rate" up "${ok[@]}" --queue 33
+expect_invalid "empty cc name" up "${ok[@]}" --cc ''
 expect_invalid "mtu too small" up "${ok[@]}" --mtu 67
 expect_invalid "mtu too big" up "${ok[@]}" --mtu 65536
 expect_invalid "tun name too long" up "${ok[@]}" --tun abcdefghijklmnop

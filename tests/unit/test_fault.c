@@ -1,5 +1,6 @@
 /* test_fault.c - the fault injector: each fault at probability 0, 1 and in
- * between, holding and release timing, both directions, repeatability. */
+ * between, holding and release timing, both directions, repeatability, and
+ * the bottleneck's rate and drop-tail queue. */
 #include <math.h>
 
 #include "tern/dev.h"
@@ -455,6 +456,142 @@ TT_TEST(fault_rejects_probabilities_outside_0_to_1)
 	TT_EQ(c.in_use, 0);
 }
 
+/* 32-byte packets at 256 kbit/s: 1 ms each on the wire. */
+#define BN_RATE 256000u
+#define BN_SER  1000u
+
+TT_TEST(fault_bottleneck_spaces_packets_at_its_rate)
+{
+	tern_fault_config fc = {.rate_bps = BN_RATE, .delay = 100};
+	struct fx x;
+	tern_fault_stats st;
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	TT_EQ(send_n(&x, 5, 0), 0);
+	TT_EQ(tern_dev_poll(x.f, 0), BN_SER + 100);
+	for (uint32_t i = 1; i <= 5; i++) {
+		tern_dev_poll(x.f, i * BN_SER + 99);
+		TT_EQ(x.low->got.n, i - 1);
+		tern_dev_poll(x.f, i * BN_SER + 100);
+		TT_EQ(x.low->got.n, i);
+		TT_EQ(x.low->got.seq[i - 1], i - 1);
+	}
+	/* An idle link serialises at once: from now, not from the last one. */
+	TT_EQ(send_n(&x, 1, 20000), 0);
+	TT_EQ(tern_dev_poll(x.f, 20000), 20000 + BN_SER + 100);
+	tern_fault_stats_get(x.f, &st);
+	TT_EQ(st.queue_drops, 0);
+	fx_close(&x);
+}
+
+TT_TEST(fault_bottleneck_drops_what_its_queue_cannot_hold)
+{
+	tern_fault_config fc = {.rate_bps = BN_RATE, .queue_pkts = 3};
+	struct fx x;
+	tern_fault_stats st;
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	/* One on the wire and three waiting; the other six are refused. */
+	TT_EQ(send_n(&x, 10, 0), 0);
+	tern_fault_stats_get(x.f, &st);
+	TT_EQ(st.queue_drops, 6);
+	TT_EQ(st.lost, 0);
+	/* At 1 ms the second starts on the wire: room for one more. */
+	TT_EQ(send_n(&x, 2, BN_SER), 0);
+	tern_fault_stats_get(x.f, &st);
+	TT_EQ(st.queue_drops, 7);
+	TT_CHECK(tern_dev_poll(x.f, 100 * BN_SER) == TERN_TIME_NEVER);
+	TT_EQ(x.low->got.n, 5);
+	TT_EQ(x.low->got.seq[4], 0); /* the one sent at 1 ms, last */
+	TT_EQ(x.c.in_use, x.base);
+	fx_close(&x);
+}
+
+TT_TEST(fault_bottleneck_queue_defaults_to_1000_packets)
+{
+	tern_fault_config fc = {.rate_bps = BN_RATE};
+	struct fx x;
+	tern_fault_stats st;
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	TT_EQ(send_n(&x, TERN_FAULT_QUEUE_DEFAULT + 5, 0), 0);
+	tern_fault_stats_get(x.f, &st);
+	TT_EQ(st.queue_drops, 4);
+	fx_close(&x);
+}
+
+TT_TEST(fault_bottleneck_serves_each_direction_on_its_own)
+{
+	tern_fault_config fc = {.rate_bps = BN_RATE, .queue_pkts = 1};
+	struct fx x;
+	uint8_t p[PLEN];
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	x.f->up = up_rx;
+	x.f->up_ctx = x.up;
+	TT_EQ(send_n(&x, 2, 0), 0);
+	for (uint32_t i = 0; i < 2; i++) {
+		pkt_make(p, i);
+		tern_dev_deliver(&x.low->dev, p, PLEN, 0);
+	}
+	tern_dev_poll(x.f, 2 * BN_SER);
+	TT_EQ(x.low->got.n, 2);
+	TT_EQ(x.up->n, 2);
+	TT_EQ(x.up->at[0], 2 * BN_SER); /* released by this poll, not earlier */
+	fx_close(&x);
+}
+
+/* Random loss strikes after the bottleneck, as on the simulator's link:
+ * a packet lost there still took its time on the wire. */
+TT_TEST(fault_bottleneck_packets_lost_at_random_still_used_the_link)
+{
+	tern_fault_config fc = {.rate_bps = BN_RATE, .loss = 0.5, .seed = 4};
+	struct fx x;
+	tern_fault_stats st;
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	TT_EQ(send_n(&x, 200, 0), 0);
+	for (tern_time t = BN_SER; t <= 200 * BN_SER; t += BN_SER)
+		tern_dev_poll(x.f, t);
+	tern_fault_stats_get(x.f, &st);
+	TT_CHECK(st.lost > 50 && st.lost < 150);
+	TT_EQ(x.low->got.n, 200 - st.lost);
+	for (uint32_t i = 0; i < x.low->got.n; i++)
+		TT_EQ(x.low->got.at[i], (x.low->got.seq[i] + 1) * BN_SER);
+	fx_close(&x);
+}
+
+TT_TEST(fault_queue_limit_without_a_rate_changes_nothing)
+{
+	tern_fault_config fc = {.queue_pkts = 1, .seed = 1};
+	struct fx x;
+	tern_fault_stats st;
+
+	TT_EQ(fx_open(&x, &fc), 0);
+	TT_EQ(x.base, x.c.in_use);
+	TT_EQ(send_n(&x, 100, 7), 0);
+	TT_EQ(x.low->got.n, 100);
+	TT_EQ(x.low->got.at[99], 7);
+	tern_fault_stats_get(x.f, &st);
+	TT_EQ(st.queue_drops, 0);
+	fx_close(&x);
+}
+
+TT_TEST(fault_rejects_a_queue_over_the_maximum)
+{
+	struct counting c = {0};
+	tern_allocator a = {c_alloc, c_free, &c};
+	struct lower low = {.dev = {.ops = &lower_ops}};
+	tern_fault_config fc = {.rate_bps = 1000000, .queue_pkts = TERN_FAULT_QUEUE_MAX + 1};
+	tern_dev *f;
+
+	TT_EQ(tern_fault_new(&a, &low.dev, &fc, &f), TERN_EINVAL);
+	fc.queue_pkts = TERN_FAULT_QUEUE_MAX;
+	TT_EQ(tern_fault_new(&a, &low.dev, &fc, &f), 0);
+	tern_dev_del(f);
+	TT_EQ(c.in_use, 0);
+}
+
 TT_MAIN(fault_all_zero_passes_everything_unchanged_at_once,
         fault_loss_one_drops_every_packet_silently, fault_loss_rate_matches_probability,
         fault_dup_one_sends_every_packet_twice_in_a_row, fault_dup_rate_matches_probability,
@@ -466,4 +603,9 @@ TT_MAIN(fault_all_zero_passes_everything_unchanged_at_once,
         fault_applies_to_the_receive_path_as_well, fault_same_seed_same_decisions_other_seed_others,
         fault_stats_balance_once_everything_is_released,
         fault_del_frees_held_packets_and_restores_lower_sink, fault_passes_on_lower_transmit_errors,
-        fault_rejects_probabilities_outside_0_to_1)
+        fault_rejects_probabilities_outside_0_to_1, fault_bottleneck_spaces_packets_at_its_rate,
+        fault_bottleneck_drops_what_its_queue_cannot_hold,
+        fault_bottleneck_queue_defaults_to_1000_packets,
+        fault_bottleneck_serves_each_direction_on_its_own,
+        fault_bottleneck_packets_lost_at_random_still_used_the_link,
+        fault_queue_limit_without_a_rate_changes_nothing, fault_rejects_a_queue_over_the_maximum)
