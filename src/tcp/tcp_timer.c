@@ -22,10 +22,20 @@ void tern_tcp_timer_update(tern_tcb *tcb)
 		tern_timer_arm(&tcb->st->wheel, &tcb->timer, first);
 }
 
+/* Outside tern_tcp_timer_fire, the wheel timer is armed exactly when some
+ * deadline is set, at the earliest one (tern_tcp_timer_update leaves it
+ * so). set and clear use that to skip the scan of every deadline when the
+ * earliest is known without it; they arm and cancel as the scan would. */
 void tern_tcp_timer_set(tern_tcb *tcb, enum tcp_timer_kind k, tern_time deadline)
 {
 	tern_trace_timer(tcb, k, "arm", deadline);
 	tcb->deadline[k] = deadline;
+	if (tern_timer_armed(&tcb->timer) && deadline <= tcb->timer.deadline) {
+		/* at or before the earliest: the new earliest */
+		if (deadline != tcb->timer.deadline)
+			tern_timer_arm(&tcb->st->wheel, &tcb->timer, deadline);
+		return;
+	}
 	tern_tcp_timer_update(tcb);
 }
 
@@ -34,8 +44,10 @@ void tern_tcp_timer_clear(tern_tcb *tcb, enum tcp_timer_kind k)
 	if (tcb->deadline[k] == TERN_TIME_NEVER)
 		return;
 	tern_trace_timer(tcb, k, "stop", 0);
+	bool later = tern_timer_armed(&tcb->timer) && tcb->deadline[k] > tcb->timer.deadline;
 	tcb->deadline[k] = TERN_TIME_NEVER;
-	tern_tcp_timer_update(tcb);
+	if (!later)  /* it may have been the earliest */
+		tern_tcp_timer_update(tcb);
 }
 
 void tern_tcp_timer_clear_all(tern_tcb *tcb)
