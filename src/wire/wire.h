@@ -68,12 +68,14 @@ uint64_t tern_csum_copy(uint64_t acc, void *dst, const void *src, size_t len);
 /* Fold an accumulator to 16 bits (not complemented). */
 static inline uint16_t tern_csum_fold(uint64_t acc)
 {
-	/* inline: every header sum ends here, from several files */
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	return (uint16_t)acc;
+	/* inline: every header sum ends here (three or four times a segment).
+	 * 64 to 32 bits with the end-around carry (RFC 1071 2(A)); then the
+	 * high half of s + (s rotated by 16) is the halves' sum plus their
+	 * carry, which cannot carry again. 0 stays 0, and anything else
+	 * lands in 1..0xffff, as repeated folding gives. */
+	uint32_t lo = (uint32_t)acc, s = lo + (uint32_t)(acc >> 32);
+	s += s < lo;
+	return (uint16_t)((s + (s >> 16 | s << 16)) >> 16);
 }
 /* The checksum field value for data: ~fold(add(0, data)). */
 uint16_t tern_csum(const void *data, size_t len);
