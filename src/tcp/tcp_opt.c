@@ -26,9 +26,12 @@ void tern_tcp_opt_init(tern_tcb *tcb)
 	 * RFC 7323 2.2) */
 	uint32_t ceiling = tern_rcv_tune_max(tcb);
 	uint32_t most = ceiling > tcb->rcv.cap ? ceiling : tcb->rcv.cap;
-	uint8_t shift = 0;
-	while (shift < TCP_MAX_WSCALE && (most >> shift) > 65535)
-		shift++;
+	/* most >> shift <= 65535 once shift reaches most's bit count less 16
+	 * (the loop this replaces counted up to it, one shift at a time) */
+	unsigned bits = most ? 32u - (unsigned)__builtin_clz(most) : 0;
+	uint8_t shift = bits <= 16 ? 0 : (uint8_t)(bits - 16);
+	if (shift > TCP_MAX_WSCALE)
+		shift = TCP_MAX_WSCALE;
 	tcb->rcv_wscale = tcb->st->cfg.tcp_no_wscale ? 0 : shift;
 }
 
