@@ -74,7 +74,7 @@ typedef struct cat {
 	int ep;
 	cat_fd in, out;
 	cat_buf tx, rx;
-	uint32_t sndbuf;      /* --sndbuf */
+	uint32_t sndbuf; /* --sndbuf */
 	bool established, in_eof, shut, rx_eof, done, more;
 	int status; /* exit status once done */
 } cat;
