@@ -86,8 +86,9 @@ int main(int argc, char **argv)
 	tern_fault_stats st;
 
 	if (argc != 6 && argc != 8) {
-		fprintf(stderr,
-		        "usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED [RATE_MBITS QUEUE_PKTS]\n");
+		fprintf(
+		    stderr,
+		    "usage: tun_relay TUN_A TUN_B LOSS DELAY_MS SEED [RATE_MBITS QUEUE_PKTS]\n");
 		return 2;
 	}
 	if (argc == 8) {

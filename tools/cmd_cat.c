@@ -27,7 +27,6 @@
 /* Chunks moved each way per loop iteration, so neither direction (nor
  * the TUN device) waits long behind the other. */
 #define CAT_BATCH  16
-#define CAT_SNDBUF (256 * 1024)
 
 enum { OPT_LISTEN = 'l', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_SNDBUF = 0x2000 };
 
@@ -46,8 +45,8 @@ static const char cat_usage[] =
     "  stdout; at the end of stdin it sends FIN, then reads until the peer's FIN\n"
     "  -l, --listen PORT accept one connection on PORT instead of connecting\n"
     "  -v, --verbose   say on stderr when listening, connected and done\n"
-    "  --sndbuf BYTES  TCP send buffer, 1024..67108864 [262144]: it bounds the\n"
-    "                  window, so a path's BDP needs at least that much\n" TUN_STACK_USAGE
+    "  --sndbuf BYTES  TCP send buffer, 1024..67108864, kept as given [auto-tuned:\n"
+    "                  64 KiB growing with the window, up to 4 MiB]\n" TUN_STACK_USAGE
     "exit: 0 both directions done, 1 connection or I/O error, 2 bad arguments\n";
 
 /* One direction's staging area: data[off, off + len) is waiting. */
@@ -74,7 +73,7 @@ typedef struct cat {
 	int ep;
 	cat_fd in, out;
 	cat_buf tx, rx;
-	uint32_t sndbuf;      /* --sndbuf */
+	uint32_t sndbuf; /* --sndbuf */
 	bool established, in_eof, shut, rx_eof, done, more;
 	int status; /* exit status once done */
 } cat;
@@ -143,7 +142,7 @@ static int cat_parse(cat *c, int argc, char **argv)
 {
 	int opt, rc;
 	tun_stack_opts_init(&c->ts.o, CAT_PROG);
-	c->sndbuf = CAT_SNDBUF;
+	c->sndbuf = 0;  /* send-buffer auto-tuning */
 	opterr = 0;
 	optind = 0;
 	while ((opt = getopt_long(argc, argv, ":l:vh", cat_long_opts, NULL)) != -1) {
@@ -247,7 +246,7 @@ static int cat_start(cat *c)
 	tern_endpoint local = {0, c->port};
 	tern_socket **s = c->listen ? &c->lst : &c->conn;
 	int rc = tern_tcp_open(st, s);
-	if (rc == 0)
+	if (rc == 0 && c->sndbuf)
 		rc = tern_socket_setopt(*s, TERN_SO_SNDBUF, (int)c->sndbuf);
 	if (rc == 0)
 		rc = tun_stack_socket_init(&c->ts.o, *s);

@@ -345,8 +345,8 @@ static int check_cc(tun_stack *ts)
 	rc = tun_stack_socket_init(&ts->o, s);
 	tern_socket_close(s);
 	if (rc == TERN_ENOENT)
-		return tun_stack_bad(&ts->o, "--cc '%s': no such congestion control (cubic, newreno)",
-		                     ts->o.cc);
+		return tun_stack_bad(
+		    &ts->o, "--cc '%s': no such congestion control (cubic, newreno)", ts->o.cc);
 	return rc < 0 ? tun_stack_fail(ts, "--cc", rc) : 0;
 }
 

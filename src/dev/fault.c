@@ -32,7 +32,7 @@ struct fault {
 	tern_prng rng;
 	tern_pktq held[2]; /* by direction, ordered by due time */
 	tern_fault_stats st;
-	tern_time cut_until; /* everything is lost before this (a pulled cable) */
+	tern_time cut_until;      /* everything is lost before this (a pulled cable) */
 	struct fault_bneck bn[2]; /* by direction; used when fc.rate_bps */
 	tern_time *rings;         /* both rings' storage, 2 * queue_pkts */
 };
