@@ -306,27 +306,40 @@ uint64_t tern_sndbuf_read_csum(const tern_sndbuf *b, uint32_t off, void *out, ui
 	return acc;
 }
 
-int tern_sndbuf_grow(struct tern_stack *st, tern_sndbuf *b, uint32_t cap)
+/* Auto-tuning's bigger storage for a ring of *cap bytes at *mem whose
+ * held bytes start at *head: they move to the front of the new storage.
+ * A growth is an optimisation: it prunes nobody and is not counted as a
+ * refusal; when it cannot be had the ring stays as it was. 1: grown (the
+ * caller fixes what depends on the storage), 0: nothing to do, or
+ * TERN_ENOSPC (the stack-wide limit), TERN_ENOMEM. */
+static int ring_grow(struct tern_stack *st, uint8_t **mem, uint32_t *cap, uint32_t *head,
+		     uint32_t held, uint32_t want)
 {
-	cap = ring_cap(cap);
-	if (cap <= b->cap)
+	want = ring_cap(want);
+	if (want <= *cap)
 		return 0;
-	if (st->tcp && !mem_fits(st, st->tcp->mem_used, cap))
+	if (st->tcp && !mem_fits(st, st->tcp->mem_used, want))
 		return TERN_ENOSPC;
-	if (!b->mem) {
-		b->cap = cap;
+	if (!*mem) {
+		*cap = want;
 		return 0;
 	}
 	bool refused;
-	uint8_t *m = ring_alloc(st, cap, false, &refused);
+	uint8_t *m = ring_alloc(st, want, false, &refused);
 	if (!m)
 		return refused ? TERN_ENOSPC : TERN_ENOMEM;
-	ring_get(b->mem, b->cap, b->head, m, b->len);
-	ring_free(st, b->mem, b->cap);
-	b->mem = m;
-	b->cap = cap;
-	b->head = 0;
-	return 0;
+	ring_get(*mem, *cap, *head, m, held);
+	ring_free(st, *mem, *cap);
+	*mem = m;
+	*cap = want;
+	*head = 0;
+	return 1;
+}
+
+int tern_sndbuf_grow(struct tern_stack *st, tern_sndbuf *b, uint32_t cap)
+{
+	int rc = ring_grow(st, &b->mem, &b->cap, &b->head, b->len, cap);
+	return rc < 0 ? rc : 0;
 }
 
 void tern_sndbuf_drop(struct tern_stack *st, tern_sndbuf *b, uint32_t n)
@@ -346,35 +359,18 @@ static uint32_t ooo_end(const tern_ooo *o)
 	return o->off + o->len;
 }
 
-/* Auto-tuning (tcp_rcv_tune.c): bigger storage. What the ring holds, in
- * order and out of order at their offsets, moves to the front of the new
- * storage. A growth is an optimisation: it prunes nobody and is not
- * counted as a refusal; when it cannot be had the ring stays as it was. */
+/* Auto-tuning (tcp_rcv_tune.c): bigger storage (ring_grow). What the ring
+ * holds, in order and out of order at their offsets, moves to the front of
+ * the new storage; a ring holding only out-of-order data keeps its place in
+ * the pruning order, now with more storage to give back. */
 int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap)
 {
-	cap = ring_cap(cap);
-	if (cap <= b->cap)
-		return 0;
-	if (st->tcp && !mem_fits(st, st->tcp->mem_used, cap))
-		return TERN_ENOSPC;
-	if (!b->mem) {
-		b->cap = cap;
-		return 0;
-	}
-	bool refused;
-	uint8_t *m = ring_alloc(st, cap, false, &refused);
-	if (!m)
-		return refused ? TERN_ENOSPC : TERN_ENOMEM;
+	uint32_t old = b->cap;
 	uint32_t held = b->len + (b->nooo ? ooo_end(&b->ooo->iv[b->nooo - 1]) : 0);
-	ring_get(b->mem, b->cap, b->head, m, held);
-	if (prunable(b) && st->tcp)
-		prune_unlink(st->tcp, b);
-	ring_free(st, b->mem, b->cap);
-	b->mem = m;
-	b->cap = cap;
-	b->head = 0;
-	prune_update(st, b);
-	return 0;
+	int rc = ring_grow(st, &b->mem, &b->cap, &b->head, held, cap);
+	if (rc > 0 && prunable(b) && st->tcp)
+		st->tcp->mem_prunable += b->cap - old;
+	return rc < 0 ? rc : 0;
 }
 
 void tern_rcvbuf_init(tern_rcvbuf *b, uint32_t cap)

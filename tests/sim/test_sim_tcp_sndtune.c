@@ -4,104 +4,17 @@
  * with the fixed 64 KiB buffer; a buffer size the application chose is
  * kept; the ceiling holds. The receiver tunes its own buffer in every case.
  * Every transfer is compared by hash. */
-#include "tern/sim.h"
+#include "sim/bulk_flow.h"
 #include "tt.h"
 
-#define B_IP TERN_IP4(10, 0, 0, 2)
-#define PORT 5001
-
-typedef struct flow {
-	tern_socket *lst, *cli, *srv;
-	size_t size, sent, got;
-	uint64_t h_sent, h_got;
-	tern_time done_at;
-	uint32_t max_sndbuf;
-} flow;
-
-static uint8_t pattern(size_t i)
-{
-	uint32_t x = (uint32_t)i * 2654435761u;
-	return (uint8_t)(x >> 24 ^ x >> 9);
-}
-
-static void write_some(flow *f)
-{
-	static uint8_t buf[65536];
-	while (f->sent < f->size) {
-		size_t n = f->size - f->sent < sizeof buf ? f->size - f->sent : sizeof buf;
-		for (size_t i = 0; i < n; i++)
-			buf[i] = pattern(f->sent + i);
-		int k = tern_socket_send(f->cli, buf, n, 0);
-		if (k <= 0)
-			break;
-		for (int i = 0; i < k; i++)
-			f->h_sent = (f->h_sent ^ buf[i]) * 0x100000001b3ull;
-		f->sent += (size_t)k;
-	}
-}
-
-static void read_all(flow *f)
-{
-	static uint8_t buf[65536];
-	for (int guard = 0; guard < 4096; guard++) {
-		int k = tern_socket_recv(f->srv, buf, sizeof buf, 0);
-		if (k <= 0)
-			break;
-		for (int i = 0; i < k; i++)
-			f->h_got = (f->h_got ^ buf[i]) * 0x100000001b3ull;
-		f->got += (size_t)k;
-	}
-}
-
-static void tick(tern_sim *sim, void *ctx)
-{
-	flow *f = ctx;
-	if (f->srv || tern_socket_accept(f->lst, &f->srv, NULL) == 0) {
-		write_some(f);
-		read_all(f);
-		tern_tcp_info ci;
-		if (tern_socket_info(f->cli, &ci) == 0 && ci.sndbuf > f->max_sndbuf)
-			f->max_sndbuf = ci.sndbuf;
-		if (f->got == f->size) {
-			f->done_at = tern_sim_now(sim);
-			return;
-		}
-	}
-	tern_sim_at(sim, tern_sim_now(sim) + TERN_MS(1), tick, f);
-}
-
 /* `size` bytes from A (configured by cfg; SO_SNDBUF sndbuf_opt unless 0)
- * to B over 100 Mbit/s and 100 ms. Returns the virtual seconds it took,
- * 1e9 when it did not finish, negative on setup failure. */
+ * to B, which tunes its receive buffer and reads everything. */
 static double transfer(const tern_config *cfg, int sndbuf_opt, size_t size, tern_counters *ca,
-		       flow *out)
+		       bulk_flow *out)
 {
-	flow f = {.size = size, .h_sent = 0xcbf29ce484222325ull, .h_got = 0xcbf29ce484222325ull,
-		  .done_at = TERN_TIME_NEVER};
-	tern_sim *sim;
-	tern_sim_host *a, *b;
-	tern_sim_link *link;
-	/* a queue of one BDP: 1.25 MB */
-	tern_sim_link_config lc = {.rate_bps = 100000000, .delay = TERN_MS(50),
-				   .queue_bytes = 1250000, .mtu = 1500};
-	if (tern_sim_new(12, &sim) ||
-	    tern_sim_host_add_config(sim, "a", "10.0.0.1/24", 1500, cfg, &a) ||
-	    tern_sim_host_add(sim, "b", "10.0.0.2/24", 1500, &b) ||
-	    tern_sim_connect(sim, a, b, &lc, &link))
-		return -1;
-	tern_endpoint any = {0, PORT}, dst = {B_IP, PORT};
-	if (tern_tcp_open(tern_sim_host_stack(b), &f.lst) || tern_socket_bind(f.lst, &any) ||
-	    tern_socket_listen(f.lst, 4) || tern_tcp_open(tern_sim_host_stack(a), &f.cli) ||
-	    (sndbuf_opt && tern_socket_setopt(f.cli, TERN_SO_SNDBUF, sndbuf_opt)) ||
-	    tern_socket_connect(f.cli, &dst) != TERN_EINPROGRESS)
-		return -2;
-	tern_sim_at(sim, 0, tick, &f);
-	for (int i = 0; i < 600 && f.done_at == TERN_TIME_NEVER; i++)
-		tern_sim_run_for(sim, TERN_SEC(1));
-	tern_stack_counters(tern_sim_host_stack(a), ca);
-	*out = f;
-	tern_sim_del(sim);
-	return f.done_at == TERN_TIME_NEVER ? 1e9 : (double)f.done_at / 1e6;
+	bulk_setup su = {.cfg_a = cfg, .sndbuf_a = sndbuf_opt, .size = size};
+	tern_counters cb;
+	return bulk_transfer(&su, out, ca, &cb);
 }
 
 static tern_config config_with(uint32_t sndbuf_max)
@@ -116,7 +29,7 @@ static tern_config config_with(uint32_t sndbuf_max)
 TT_TEST(test_send_buffer_grows_past_the_bdp_of_a_long_fat_path)
 {
 	tern_counters ct, cf;
-	flow t, x;
+	bulk_flow t, x;
 	tern_config cfg = config_with(0);
 	double secs_tuned = transfer(&cfg, 0, 20000000, &ct, &t);
 	double secs_fixed = transfer(&cfg, 65536, 2000000, &cf, &x);
@@ -143,7 +56,7 @@ TT_TEST(test_send_buffer_grows_past_the_bdp_of_a_long_fat_path)
 TT_TEST(test_send_buffer_growth_stops_at_the_configured_ceiling)
 {
 	tern_counters c;
-	flow f;
+	bulk_flow f;
 	tern_config capped = config_with(300000);
 	double secs = transfer(&capped, 0, 5000000, &c, &f);
 	TT_CHECK(secs > 0 && secs < 1e9);
