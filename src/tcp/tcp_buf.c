@@ -225,6 +225,20 @@ void tern_sndbuf_free(struct tern_stack *st, tern_sndbuf *b)
 	sndbuf_release(st, b);
 }
 
+/* Storage for the ring, taken on first use: 1 when it has some, 0 when
+ * the stack-wide limit refused it (the application waits), TERN_ENOMEM. */
+static int sndbuf_storage(struct tern_stack *st, tern_sndbuf *b)
+{
+	if (b->mem)
+		return 1;
+	bool refused;
+	b->mem = ring_alloc(st, b->cap, true, &refused);
+	if (!b->mem)
+		return refused ? 0 : TERN_ENOMEM;
+	b->head = 0;
+	return 1;
+}
+
 int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, size_t n)
 {
 	uint32_t take = tern_sndbuf_space(b);
@@ -232,13 +246,9 @@ int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, s
 		take = (uint32_t)n;
 	if (take == 0)
 		return 0;
-	if (!b->mem) {
-		bool refused;
-		b->mem = ring_alloc(st, b->cap, true, &refused);
-		if (!b->mem)  /* refused, not failed: the application waits */
-			return refused ? 0 : TERN_ENOMEM;
-		b->head = 0;
-	}
+	int rc = sndbuf_storage(st, b);
+	if (rc <= 0)
+		return rc;
 	ring_put(b->mem, b->cap, ring_idx(b->cap, b->head, b->len), data, take);
 	b->len += take;
 	return (int)take;
@@ -249,19 +259,21 @@ int tern_sndbuf_reserve(struct tern_stack *st, tern_sndbuf *b, uint8_t **out)
 	*out = NULL;
 	if (tern_sndbuf_space(b) == 0)
 		return 0;
-	if (!b->mem) {
-		bool refused;
-		b->mem = ring_alloc(st, b->cap, true, &refused);
-		if (!b->mem)
-			return refused ? 0 : TERN_ENOMEM;
-		b->head = 0;
-	}
+	int rc = sndbuf_storage(st, b);
+	if (rc <= 0)
+		return rc;
+	*out = b->mem + ring_idx(b->cap, b->head, b->len);
+	return (int)tern_sndbuf_tail_room(b);
+}
+
+uint32_t tern_sndbuf_tail_room(const tern_sndbuf *b)
+{
+	if (!b->mem || b->len == b->cap)
+		return 0;
 	uint32_t tail = ring_idx(b->cap, b->head, b->len);
 	/* Free space runs from the tail to the end of storage, or, once the
 	 * bytes held wrap, from the tail to the head. */
-	uint32_t run = tail >= b->head && b->len < b->cap ? b->cap - tail : b->head - tail;
-	*out = b->mem + tail;
-	return (int)run;
+	return tail >= b->head ? b->cap - tail : b->head - tail;
 }
 
 void tern_sndbuf_commit(struct tern_stack *st, tern_sndbuf *b, uint32_t n)

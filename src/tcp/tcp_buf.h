@@ -89,6 +89,9 @@ int tern_sndbuf_write(struct tern_stack *st, tern_sndbuf *b, const void *data, s
  * how many (0 when full, or when the stack-wide limit refuses storage) or
  * TERN_ENOMEM. Valid until the ring next changes. */
 int tern_sndbuf_reserve(struct tern_stack *st, tern_sndbuf *b, uint8_t **out);
+/* The free bytes contiguous at the tail of storage already held (0 when
+ * none is): what reserve would give, without allocating. */
+uint32_t tern_sndbuf_tail_room(const tern_sndbuf *b);
 /* n bytes (at most what reserve gave) written there join the ring; with
  * none held, the storage is released. */
 void tern_sndbuf_commit(struct tern_stack *st, tern_sndbuf *b, uint32_t n);

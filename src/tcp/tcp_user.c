@@ -298,9 +298,7 @@ int tern_socket_send_done(tern_socket *s, size_t n)
 	tern_tcb *tcb = send_tcb(s, &err);
 	if (!tcb)
 		return err;
-	uint8_t *at;
-	int room = tcb->snd.mem ? tern_sndbuf_reserve(tcb->st, &tcb->snd, &at) : 0;
-	if (room < 0 || n > (size_t)room)
+	if (n > tern_sndbuf_tail_room(&tcb->snd))
 		return TERN_EINVAL;
 	tern_sndbuf_commit(tcb->st, &tcb->snd, (uint32_t)n);
 	if (n)
