@@ -288,14 +288,21 @@ static int open_middleware(tun_stack *ts)
 	return 0;
 }
 
-/* The checksum work the TUN does for the stack (include/tern/tern.h).
- * Corruption injected above the device would pass unseen, so then the
- * stack checks and computes everything; a capture keeps finished TCP
- * checksums, so then the stack computes them. */
+/* Corruption injected above the TUN would pass unseen by anything that
+ * sums on the stack's behalf below it: the kernel finishing a partial
+ * checksum, or cutting a TSO segment (whose checksum it always redoes). */
+static bool corrupting(const tun_stack_opts *o)
+{
+	return o->faulty && o->fault.corrupt > 0;
+}
+
+/* The checksum work the TUN does for the stack (include/tern/tern.h): none
+ * while corrupting; a capture keeps finished TCP checksums, so then the
+ * stack computes them. */
 static uint32_t csum_offload(const tun_stack *ts)
 {
 	const tun_stack_opts *o = &ts->o;
-	if (!tern_tun_offloading(ts->tun) || (o->faulty && o->fault.corrupt > 0))
+	if (!tern_tun_offloading(ts->tun) || corrupting(o))
 		return 0;
 	return TERN_CSUM_OFFLOAD_RX | (o->pcap ? 0 : TERN_CSUM_OFFLOAD_TCP_TX);
 }
@@ -307,7 +314,7 @@ static int open_stack(tun_stack *ts)
 	                        .addr = o->addr,
 	                        .prefix = o->prefix,
 	                        .mtu = o->mtu,
-	                        .tso_max = tern_tun_offloading(ts->tun) ? 65535 : 0,
+	                        .tso_max = tern_tun_offloading(ts->tun) && !corrupting(o) ? 65535 : 0,
 	                        .csum_offload = csum_offload(ts)};
 	uint32_t mask = o->prefix ? 0xffffffffu << (32 - o->prefix) : 0;
 	int rc = tern_stack_new(&ts->cfg, &ts->st);

@@ -78,13 +78,15 @@ typedef struct tern_tun {
 
 /* ---- offloads: the virtio-net header ---------------------------------------- */
 
-/* Every unfragmented IPv4 TCP segment leaves with its checksum partial, as
- * a virtio NIC is given it: the field holds the pseudo-header sum and the
- * header says where the rest is to be added, so neither tern
- * (TERN_CSUM_OFFLOAD_TCP_TX) nor the kernel sums the payload. One over the
- * MTU leaves as one GSO packet: the kernel's TCP takes it whole, as if GRO
- * had built it. hdr receives the packet's IP and TCP headers with that
- * field (whatever tern left in it); returns their length, or 0 when the
+/* An unfragmented IPv4 TCP segment whose checksum tern left partial
+ * (TERN_CSUM_OFFLOAD_TCP_TX: the field holds the folded pseudo-header sum)
+ * leaves marked so, as a virtio NIC is given it, and the kernel finishes
+ * the sum. One with a finished checksum (a bare segment, or a stack that
+ * sums itself, as with a capture or corruption above the device) goes as
+ * it is, so the kernel checks what it carries. One over the MTU leaves as
+ * one GSO packet, partial whatever tern left: the kernel's TCP takes it
+ * whole, as if GRO had built it. hdr receives the packet's IP and TCP
+ * headers with the partial field; returns their length, or 0 when the
  * packet goes as it is. */
 static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 		      struct virtio_net_hdr *vh, uint8_t *hdr)
@@ -98,6 +100,11 @@ static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 	if (ihl < 20 || len < ihl + 20 || (thl = (size_t)(pkt[ihl + 12] >> 4) * 4) < 20 ||
 	    len < ihl + thl || ihl + thl >= mtu)
 		return 0;
+	uint16_t partial = tern_csum_fold(tern_csum_pseudo4(tern_get32(pkt + 12),
+							    tern_get32(pkt + 16), TERN_IPPROTO_TCP,
+							    (uint16_t)(len - ihl)));
+	if (len <= mtu && tern_get16(pkt + ihl + 16) != partial)
+		return 0;
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = (uint16_t)ihl;
 	vh->csum_offset = 16;
@@ -107,9 +114,7 @@ static size_t vnet_tx(const tern_tun *t, const uint8_t *pkt, size_t len,
 		vh->gso_size = (uint16_t)(mtu - ihl - thl);
 	}
 	memcpy(hdr, pkt, ihl + thl);
-	uint64_t ps = tern_csum_pseudo4(tern_get32(pkt + 12), tern_get32(pkt + 16),
-					TERN_IPPROTO_TCP, (uint16_t)(len - ihl));
-	tern_put16(hdr + ihl + 16, tern_csum_fold(ps));
+	tern_put16(hdr + ihl + 16, partial);
 	return ihl + thl;
 }
 

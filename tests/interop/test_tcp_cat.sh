@@ -152,6 +152,25 @@ drops=$(sed -n 's/.*queue_drops \([0-9]*\).*/\1/p' "$TMP/cat5.err")
 grep -q "tcp_sack_recoveries" "$TMP/cat5.err" && fail "--no-sack still recovered with SACK"
 echo "ok bottleneck: 2 MiB in $((t1 - t0)) ms at 20 Mbit/s, $drops tail drops, NewReno without SACK, sha256 equal"
 
+# ---- corruption above the TUN with offloads: Linux must still see it -------------
+# The injector flips bits after tern summed its segments; nothing below may
+# sum them again (no checksum offload, no TSO then), so Linux drops each
+# corrupted segment and the retransmission delivers every byte intact.
+head -c $((2 * 1024 * 1024)) "$TMP/in.bin" >"$TMP/in7.bin"
+in_ns timeout 60 socat -u TCP-LISTEN:5004,reuseaddr "OPEN:$TMP/out7.bin,creat,trunc" \
+	2>"$TMP/socat7.err" &
+PIDS+=($!)
+wait_listen 5004
+tcat --corrupt 0.02 --seed 3 --stats "$LINUX" 5004 <"$TMP/in7.bin" >/dev/null 2>"$TMP/cat7.err"
+status=$?
+[ "$status" -eq 0 ] || fail "tern cat with corruption exited with status $status"
+wait "${PIDS[-1]}" || fail "socat listener on 5004 failed"
+corrupted=$(sed -n 's/.* corrupted \([0-9]*\).*/\1/p' "$TMP/cat7.err")
+[ "${corrupted:-0}" -gt 0 ] || fail "the injector corrupted nothing"
+[ "$(sha "$TMP/out7.bin")" = "$(sha "$TMP/in7.bin")" ] ||
+	fail "corrupted segments reached Linux's application ($corrupted corrupted)"
+echo "ok corruption with offloads: $corrupted packets corrupted above the TUN, 2 MiB intact"
+
 # ---- bad arguments ----------------------------------------------------------------
 tcat --cc vegas "$LINUX" 5000 </dev/null >/dev/null 2>"$TMP/cat6.err"
 [ $? -eq 2 ] || fail "an unknown --cc did not exit 2"
