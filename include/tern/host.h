@@ -46,8 +46,9 @@ int tern_tun_open(const char *name, const tern_allocator *a, tern_dev **out);
  * checksums, TCP segments of up to 64 KiB each way). The device completes
  * partial checksums on the way in and checks the TCP and UDP checksums
  * the kernel has not (dropping bad ones, counted in rx_bad_csum); it has
- * the kernel complete the checksum of every TCP segment it sends, and
- * sends IPv4 TCP segments larger than its MTU (tern_tun_set_mtu) as one
+ * the kernel complete the checksum of every TCP segment the stack left
+ * partial (a finished one goes as it is), and sends IPv4 TCP segments
+ * larger than its MTU (tern_tun_set_mtu) as one
  * GSO packet. Give the interface tso_max 65535 so TCP makes them, and
  * csum_offload TERN_CSUM_OFFLOAD_TCP_TX | TERN_CSUM_OFFLOAD_RX so the stack
  * does not do the device's checksum work again. Errors as tern_tun_open, and those of
