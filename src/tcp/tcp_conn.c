@@ -203,11 +203,16 @@ static void unhash(tern_tcb *tcb)
 	tcb->hashed = false;
 }
 
+static bool tcb_is(const tern_tcb *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
+{
+	return t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
+	       t->remote.addr == ra;
+}
+
 static tern_tcb *tcb_in(tern_tcb *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
 	for (; t; t = t->hnext)
-		if (t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
-		    t->remote.addr == ra)
+		if (tcb_is(t, la, lp, ra, rp))
 			return t;
 	return NULL;
 }
@@ -228,11 +233,7 @@ static tern_tw *tw_in(tern_tw *tw, uint32_t la, uint16_t lp, uint32_t ra, uint16
 static tern_tcb *cached(const tern_tcp *tcp, uint32_t la, uint16_t lp, uint32_t ra,
 			uint16_t rp)
 {
-	const tern_tcb *t = tcp->last;
-	if (t && t->local.port == lp && t->remote.port == rp && t->local.addr == la &&
-	    t->remote.addr == ra)
-		return tcp->last;
-	return NULL;
+	return tcp->last && tcb_is(tcp->last, la, lp, ra, rp) ? tcp->last : NULL;
 }
 
 tern_tcb *tern_tcb_lookup(tern_stack *st, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
