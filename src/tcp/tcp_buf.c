@@ -378,6 +378,8 @@ static uint32_t ooo_end(const tern_ooo *o)
 int tern_rcvbuf_grow(struct tern_stack *st, tern_rcvbuf *b, uint32_t cap)
 {
 	uint32_t old = b->cap;
+	if (ring_cap(cap) <= old)
+		return 0;  /* the common call: no growth */
 	uint32_t held = b->len + (b->nooo ? ooo_end(&b->ooo->iv[b->nooo - 1]) : 0);
 	int rc = ring_grow(st, &b->mem, &b->cap, &b->head, held, cap);
 	if (rc > 0 && prunable(b) && st->tcp)
